@@ -1,0 +1,176 @@
+"""The command line: `python -m cpms_metrics import | kpis | sample`.
+
+The only place of the domain that reads the clock (the day of an import, the default as-of date).
+Errors reach the user as one French sentence on stderr and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import CpmsError, ImportFileError
+from .ingest import REJECT_COLUMNS, import_file
+from .queries import Scope, kpis
+from .settings import POLICIES, load_settings
+from .store import open_store
+
+EXIT_OK, EXIT_FAILED, EXIT_SOME_REJECTED = 0, 2, 3
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"date invalide : {text} (format AAAA-MM-JJ)") from exc
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILED, f"Erreur : {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m cpms_metrics", description="Indicateurs des réclamations CPMS."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    imp = commands.add_parser("import", help="importer un export (CSV, XLSX ou Parquet)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--db", type=Path, help="base DuckDB (par défaut : CPMS_DB)")
+    imp.add_argument("--rejects", type=Path, help="écrire les lignes rejetées dans ce CSV")
+
+    kp = commands.add_parser("kpis", help="indicateurs de conformité")
+    kp.add_argument("--db", type=Path)
+    kp.add_argument(
+        "--as-of", type=_date, help="date d'arrêté AAAA-MM-JJ (par défaut : aujourd'hui)"
+    )
+    kp.add_argument("--policy", choices=POLICIES)
+    kp.add_argument("--from", dest="month_from", help="premier mois de cohorte AAAA-MM")
+    kp.add_argument("--to", dest="month_to", help="dernier mois de cohorte AAAA-MM")
+    kp.add_argument("--json", action="store_true", help="sortie JSON (rules.md §6)")
+
+    sm = commands.add_parser("sample", help="générer un export d'exemple")
+    sm.add_argument("--rows", type=int, default=3000)
+    sm.add_argument("--seed", type=int, default=20250101)
+    sm.add_argument("--end", type=_date, help="dernier jour couvert (par défaut : aujourd'hui)")
+    sm.add_argument("--canonical", action="store_true", help="en-têtes anglais, dates ISO")
+    sm.add_argument("--out", type=Path, required=True)
+    return parser
+
+
+def _import(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    store = open_store(args.db, settings)
+    try:
+        now = datetime.now()
+        report = import_file(
+            store, args.file, import_day=now.date(), imported_at=now, objects=settings.objects
+        )
+    finally:
+        store.close()
+    print(f"Import de {args.file.name}")
+    for line in report.summary_lines():
+        print(f"  {line}")
+    if len(report.rejections):
+        print("Lignes rejetées :")
+        for r in report.rejections.head(50).to_dict("records"):
+            print(f"  ligne {r['line']} ({r['field'] or '—'}) : {r['reason']}")
+        if len(report.rejections) > 50:
+            print(f"  … et {len(report.rejections) - 50} autres (voir --rejects).")
+    if args.rejects:
+        report.rejections[REJECT_COLUMNS].rename(columns={"field": "column"}).to_csv(
+            args.rejects, index=False
+        )
+    return EXIT_SOME_REJECTED if report.rejected else EXIT_OK
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} j".replace(".", ",")
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    period = result["period"]
+    print(
+        f"Arrêté au {result['as_of']} — politique {result['policy']} — cohortes "
+        f"{period['from'] or 'début'} à {period['to'] or 'fin'}"
+    )
+    print(
+        f"Réclamations : {result['complaints']}   Demandes hors réclamation : "
+        f"{result['non_complaints']}"
+    )
+    for key, title in (("ack", "Accusés de réception"), ("response", "Réponses")):
+        b = result[key]
+        print(
+            f"{title:<22} dans les délais {b['on_time']:>6}  en retard {b['late']:>6}  "
+            f"hors délai en cours {b['overdue']:>6}  en attente {b['pending']:>6}  "
+            f"taux {_percent(b['compliance_rate']):>8}  médiane {_days(b['median_days'])}  "
+            f"p90 {_days(b['p90_days'])}"
+        )
+    esc = result["escalation"]
+    print(f"Saisines du médiateur : {esc['escalated']} ({_percent(esc['rate'])})")
+    print(f"Réponses par le même canal (écrits) : {_percent(result['same_channel_rate'])}")
+    print("Par objet :")
+    for row in result["by_object"]:
+        print(
+            f"  {row['object']:<16} {row['complaints']:>6}"
+            f"  AR {_percent(row['ack_compliance_rate']):>8}"
+            f"  réponse {_percent(row['response_compliance_rate']):>8}"
+            f"  saisine {_percent(row['escalation_rate']):>8}"
+        )
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.db is not None and not args.db.exists():
+        raise CpmsError(f"Base introuvable : {args.db}.")
+    scope = Scope(
+        as_of=args.as_of or date.today(),
+        policy=args.policy or settings.policy,
+        month_from=args.month_from,
+        month_to=args.month_to,
+    )
+    store = open_store(args.db, settings)
+    try:
+        result = kpis(store, as_of=scope.as_of, scope=scope)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_table(result)
+    return EXIT_OK
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    if args.rows < 0:
+        raise CpmsError("Le nombre de lignes doit être positif.")
+    write_sample(args.out, args.rows, args.seed, args.end or date.today(), canonical=args.canonical)
+    print(f"{args.rows} lignes écrites dans {args.out}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"import": _import, "kpis": _kpis, "sample": _sample}
+    try:
+        return handlers[args.command](args)
+    except ImportFileError as exc:
+        print(f"Erreur : {exc.message} La base n'a pas été modifiée.", file=sys.stderr)
+        return EXIT_FAILED
+    except CpmsError as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return EXIT_FAILED

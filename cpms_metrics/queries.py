@@ -1,0 +1,255 @@
+"""The KPI queries: named SQL over the `case_status` relation, with bound parameters.
+
+Every figure of the dashboard and of `kpis --json` comes from here: SQL aggregates, Python only
+divides counts into rates (no denominator, no rate) and shapes the result.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from .errors import CpmsError
+from .schema import Cursor
+from .settings import POLICIES
+from .store import Store
+
+STATUSES = ("on_time", "late", "overdue", "pending")
+
+# Dimensions a breakdown may group by: allow-listed, never taken from user text.
+DIMENSIONS = {
+    "object": "object",
+    "month": "strftime(cohort_month, '%Y-%m')",
+    "channel": "channel",
+    "mediator": "effective_mediator",
+    "risk_carrier": "coalesce(risk_carrier, 'inconnu')",
+    "handler": "coalesce(handler, 'non attribué')",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a figure is about: as of a date, under a policy, cohort months and filters."""
+
+    as_of: date
+    policy: str = "cpms"
+    month_from: str | None = None  # "YYYY-MM", inclusive
+    month_to: str | None = None
+    objects: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    risk_carriers: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise CpmsError(f"Politique inconnue : {self.policy} (cpms ou acpr).")
+        for month in (self.month_from, self.month_to):
+            if month is not None:
+                parse_month(month)
+        if self.month_from and self.month_to and self.month_from > self.month_to:
+            raise CpmsError(
+                f"Période vide : le mois de début ({self.month_from}) est après le mois de fin "
+                f"({self.month_to})."
+            )
+
+
+def parse_month(text: str) -> date:
+    """First day of a "YYYY-MM" month; CpmsError in French otherwise."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError as exc:
+        raise CpmsError(f"Mois invalide : « {text} » (format attendu AAAA-MM).") from exc
+
+
+def month_end(first: date) -> date:
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _after_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def _where(scope: Scope) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {"as_of": scope.as_of, "policy": scope.policy}
+    if scope.month_from:
+        clauses.append("received_on >= $start")
+        params["start"] = parse_month(scope.month_from)
+    if scope.month_to:
+        clauses.append("received_on < $stop")
+        params["stop"] = _after_month(parse_month(scope.month_to))
+    for column, values in (
+        ("object", scope.objects),
+        ("channel", scope.channels),
+        ("risk_carrier", scope.risk_carriers),
+        ("company", scope.companies),
+    ):
+        if values:
+            clauses.append(f"list_contains(${column}s, {column})")
+            params[f"{column}s"] = list(values)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _cases(scope: Scope) -> tuple[str, dict[str, Any]]:
+    where, params = _where(scope)
+    return f"SELECT * FROM case_status($as_of, $policy) WHERE {where}", params
+
+
+_MEASURES = """
+    count(*) FILTER (WHERE is_complaint) AS complaints,
+    count(*) FILTER (WHERE NOT is_complaint) AS non_complaints,
+    count(*) FILTER (WHERE is_complaint AND ack_status = 'on_time') AS ack_on_time,
+    count(*) FILTER (WHERE is_complaint AND ack_status = 'late') AS ack_late,
+    count(*) FILTER (WHERE is_complaint AND ack_status = 'overdue') AS ack_overdue,
+    count(*) FILTER (WHERE is_complaint AND ack_status = 'pending') AS ack_pending,
+    quantile_cont(ack_days, 0.5) FILTER (WHERE is_complaint) AS ack_median_days,
+    quantile_cont(ack_days, 0.9) FILTER (WHERE is_complaint) AS ack_p90_days,
+    count(*) FILTER (WHERE is_complaint AND answer_status = 'on_time') AS response_on_time,
+    count(*) FILTER (WHERE is_complaint AND answer_status = 'late') AS response_late,
+    count(*) FILTER (WHERE is_complaint AND answer_status = 'overdue') AS response_overdue,
+    count(*) FILTER (WHERE is_complaint AND answer_status = 'pending') AS response_pending,
+    quantile_cont(answer_days, 0.5) FILTER (WHERE is_complaint) AS response_median_days,
+    quantile_cont(answer_days, 0.9) FILTER (WHERE is_complaint) AS response_p90_days,
+    count(*) FILTER (WHERE is_complaint AND escalated) AS escalated,
+    count(*) FILTER (WHERE is_complaint AND channel IN ('email', 'courrier')
+                     AND answer_done_on IS NOT NULL AND response_channel IS NOT NULL)
+        AS written_answered,
+    count(*) FILTER (WHERE is_complaint AND channel IN ('email', 'courrier')
+                     AND answer_done_on IS NOT NULL AND response_channel = channel)
+        AS same_channel,
+    max(answer_due) FILTER (WHERE is_complaint) AS last_answer_due
+"""
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """A fraction in [0, 1], or None when there is nothing to judge."""
+    return numerator / denominator if denominator else None
+
+
+def compliance_rate(row: Mapping[Any, Any], prefix: str) -> float | None:
+    on_time = row[f"{prefix}_on_time"]
+    return rate(on_time, on_time + row[f"{prefix}_late"] + row[f"{prefix}_overdue"])
+
+
+def _as_float(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def summarise(store: Store, scope: Scope, by: str | None = None) -> pd.DataFrame:
+    """One row of counts per value of `by` (a key of DIMENSIONS), or one row for the whole scope.
+
+    Columns: the measures above, plus the derived rates. Groups with no record at all are absent.
+    """
+    cases, params = _cases(scope)
+    if by is None:
+        group_sql, key_sql = "", "NULL AS key,"
+    else:
+        if by not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {by!r}")
+        group_sql, key_sql = "GROUP BY 1", f"{DIMENSIONS[by]} AS key,"
+    with store.cursor() as cur:
+        frame = cur.execute(f"SELECT {key_sql} {_MEASURES} FROM ({cases}) {group_sql}", params).df()
+    return _with_rates(frame)
+
+
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    records = frame.to_dict("records")
+    frame["ack_compliance_rate"] = [compliance_rate(r, "ack") for r in records]
+    frame["response_compliance_rate"] = [compliance_rate(r, "response") for r in records]
+    frame["escalation_rate"] = [rate(r["escalated"], r["complaints"]) for r in records]
+    frame["same_channel_rate"] = [rate(r["same_channel"], r["written_answered"]) for r in records]
+    return frame
+
+
+def _status_block(row: Mapping[Any, Any], prefix: str) -> dict[str, Any]:
+    return {
+        "on_time": int(row[f"{prefix}_on_time"]),
+        "late": int(row[f"{prefix}_late"]),
+        "overdue": int(row[f"{prefix}_overdue"]),
+        "pending": int(row[f"{prefix}_pending"]),
+        "compliance_rate": compliance_rate(row, prefix),
+        "median_days": _as_float(row[f"{prefix}_median_days"]),
+        "p90_days": _as_float(row[f"{prefix}_p90_days"]),
+    }
+
+
+def _escalated_by_mediator(cur: Cursor, scope: Scope) -> dict[str, int]:
+    cases, params = _cases(scope)
+    rows = cur.execute(
+        f"""SELECT effective_mediator, count(*) FROM ({cases})
+            WHERE is_complaint AND escalated GROUP BY 1 ORDER BY 1""",
+        params,
+    ).fetchall()
+    return {str(name): int(count) for name, count in rows}
+
+
+def kpis(
+    store: Store,
+    *,
+    as_of: date,
+    policy: str = "cpms",
+    month_from: str | None = None,
+    month_to: str | None = None,
+    scope: Scope | None = None,
+) -> dict[str, Any]:
+    """The object of rules.md §6, as plain Python values."""
+    scope = scope or Scope(as_of=as_of, policy=policy, month_from=month_from, month_to=month_to)
+    total = summarise(store, scope).to_dict("records")[0]
+    by_object = summarise(store, scope, "object")
+    by_month = summarise(store, scope, "month")
+    with store.cursor() as cur:
+        by_mediator = _escalated_by_mediator(cur, scope)
+
+    def entries(frame: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+        return [
+            {
+                key: str(r["key"]),
+                "complaints": int(r["complaints"]),
+                "ack_compliance_rate": _as_float(r["ack_compliance_rate"]),
+                "response_compliance_rate": _as_float(r["response_compliance_rate"]),
+                "escalation_rate": _as_float(r["escalation_rate"]),
+            }
+            for r in frame.to_dict("records")
+        ]
+
+    objects = by_object[by_object["complaints"] > 0].sort_values(
+        ["complaints", "key"], ascending=[False, True]
+    )
+    months = by_month[by_month["complaints"] > 0].sort_values("key")
+    return {
+        "as_of": scope.as_of.isoformat(),
+        "policy": scope.policy,
+        "period": {"from": scope.month_from, "to": scope.month_to},
+        "complaints": int(total["complaints"]),
+        "non_complaints": int(total["non_complaints"]),
+        "ack": _status_block(total, "ack"),
+        "response": _status_block(total, "response"),
+        "escalation": {
+            "escalated": int(total["escalated"]),
+            "rate": _as_float(total["escalation_rate"]),
+            "by_mediator": by_mediator,
+        },
+        "same_channel_rate": _as_float(total["same_channel_rate"]),
+        "by_object": entries(objects, "object"),
+        "by_month": entries(months, "month"),
+    }
+
+
+def monthly(store: Store, scope: Scope) -> pd.DataFrame:
+    """Per cohort month with at least one record, oldest first, with a `provisional` flag: a month
+    not yet over, or with an answer deadline not yet past, as of `scope.as_of`."""
+    frame = summarise(store, scope, "month").sort_values("key").reset_index(drop=True)
+    firsts = [parse_month(str(k)) for k in frame["key"]]
+    frame["provisional"] = [
+        month_end(first) > scope.as_of
+        or (pd.notna(due) and pd.Timestamp(due).date() >= scope.as_of)
+        for first, due in zip(firsts, frame["last_answer_due"], strict=True)
+    ]
+    return frame

@@ -1,0 +1,148 @@
+"""DuckDB schema: versioned migrations for the stored data, and the derived views rebuilt on open.
+
+Tables hold what was imported or typed; `case_sla` and the `case_status` macro are the one place
+where a case meets its due dates and, as of a date, its status. Every KPI query reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from .fields import CANONICAL, DATE_COLUMNS, MEDIATOR_BY_CARRIER, UNKNOWN_MEDIATOR
+
+Cursor = duckdb.DuckDBPyConnection
+
+_COMPLAINT_COLUMNS = ",\n    ".join(
+    f"{name} {'DATE' if name in DATE_COLUMNS else 'VARCHAR'}"
+    + (" NOT NULL" if name in ("reference", "received_on", "channel", "nature", "object") else "")
+    for name in CANONICAL
+)
+
+
+def _v1(cur: Cursor) -> None:
+    cur.execute(f"""
+        CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+        CREATE TABLE complaints (
+            {_COMPLAINT_COLUMNS},
+            source VARCHAR NOT NULL,        -- 'import #12', 'saisie'
+            updated_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY, file_name VARCHAR, sha256 VARCHAR, imported_at TIMESTAMP,
+            rows_read INTEGER, added INTEGER, updated INTEGER, unchanged INTEGER,
+            duplicates INTEGER, rejected INTEGER, findings INTEGER
+        );
+        CREATE TABLE rejects (
+            import_id INTEGER, line INTEGER, reference VARCHAR, field VARCHAR,
+            value VARCHAR, reason VARCHAR
+        );
+        CREATE TABLE findings (
+            reference VARCHAR, kind VARCHAR, field VARCHAR, value VARCHAR, message VARCHAR
+        );
+        CREATE TABLE case_history (
+            reference VARCHAR, changed_at TIMESTAMP, source VARCHAR, action VARCHAR,
+            field VARCHAR, old_value VARCHAR, new_value VARCHAR
+        );
+        CREATE TABLE due_dates (
+            start_date DATE, policy VARCHAR, ack_due DATE, answer_due DATE
+        );
+    """)
+
+
+def _v2(cur: Cursor) -> None:
+    # Files attached to a case typed in the form (export rows only carry their names).
+    cur.execute("""
+        CREATE TABLE attachments (
+            reference VARCHAR, file_name VARCHAR, content BLOB, added_at TIMESTAMP
+        )
+    """)
+
+
+MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (_v1, _v2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def fetch_one(cur: Cursor, sql: str, params: object = None) -> tuple[Any, ...] | None:
+    """The first row of a query, reading the result to its end (DuckDB wants it finished)."""
+    rows = (
+        cur.execute(sql, params).fetchall() if params is not None else cur.execute(sql).fetchall()
+    )
+    return tuple(rows[0]) if rows else None
+
+
+def schema_version(cur: Cursor) -> int:
+    exists = fetch_one(
+        cur,
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta' AND schema_name = 'main'",
+    )
+    if not exists or not exists[0]:
+        return 0
+    row = fetch_one(cur, "SELECT value FROM meta WHERE key = 'schema_version'")
+    return int(row[0]) if row else 0
+
+
+def migrate(cur: Cursor, target: int = SCHEMA_VERSION) -> int:
+    """Bring the schema up to `target`; returns the version found before."""
+    found = schema_version(cur)
+    for version in range(found + 1, target + 1):
+        MIGRATIONS[version - 1](cur)
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)])
+    return found
+
+
+_DERIVED_MEDIATOR = " ".join(
+    f"WHEN '{carrier}' THEN '{mediator}'" for carrier, mediator in MEDIATOR_BY_CARRIER.items()
+)
+
+VIEWS = f"""
+CREATE OR REPLACE VIEW case_sla AS
+SELECT
+    c.*,
+    p.policy,
+    c.nature = 'reclamation' AS is_complaint,
+    date_trunc('month', c.received_on)::DATE AS cohort_month,
+    CASE c.risk_carrier {_DERIVED_MEDIATOR} END AS derived_mediator,
+    coalesce(c.mediator, CASE c.risk_carrier {_DERIVED_MEDIATOR} END, '{UNKNOWN_MEDIATOR}')
+        AS effective_mediator,
+    d.start_date AS clock_start,
+    d.ack_due,
+    d.answer_due
+FROM complaints c
+CROSS JOIN (VALUES ('cpms'), ('acpr')) p(policy)
+LEFT JOIN due_dates d
+    ON d.policy = p.policy
+    AND d.start_date = CASE WHEN p.policy = 'acpr' THEN coalesce(c.sent_on, c.received_on)
+                            ELSE c.received_on END;
+
+-- The status of every case as of a date: what existed then, and what had been done by then.
+CREATE OR REPLACE MACRO case_status(as_of, pol) AS TABLE
+SELECT
+    *,
+    CASE WHEN ack_done_on IS NOT NULL
+         THEN CASE WHEN ack_done_on <= ack_due THEN 'on_time' ELSE 'late' END
+         WHEN as_of > ack_due THEN 'overdue' ELSE 'pending' END AS ack_status,
+    CASE WHEN answer_done_on IS NOT NULL
+         THEN CASE WHEN answer_done_on <= answer_due THEN 'on_time' ELSE 'late' END
+         WHEN as_of > answer_due THEN 'overdue' ELSE 'pending' END AS answer_status,
+    ack_done_on - clock_start AS ack_days,
+    answer_done_on - clock_start AS answer_days,
+    mediator_referred_on IS NOT NULL AND mediator_referred_on <= as_of AS escalated
+FROM (
+    SELECT
+        *,
+        least(
+            CASE WHEN acknowledged_on <= as_of THEN acknowledged_on END,
+            CASE WHEN responded_on <= as_of THEN responded_on END
+        ) AS ack_done_on,
+        CASE WHEN responded_on <= as_of THEN responded_on END AS answer_done_on
+    FROM case_sla
+    WHERE policy = pol AND received_on <= as_of
+);
+"""
+
+
+def create_views(cur: Cursor) -> None:
+    cur.execute(VIEWS)

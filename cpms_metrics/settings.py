@@ -1,0 +1,112 @@
+"""Every setting in one declarative table: name, default, environment variable, help text.
+
+`load_settings()` reads them from the environment once; the README lists each one (a test checks).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import SettingsError
+
+POLICIES = ("cpms", "acpr")
+HOLIDAY_REGIONS = ("metropole", "alsace-moselle")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+    parse: Callable[[str], Any]
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"valeurs possibles : {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _switch(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "oui", "yes", "on"):
+        return True
+    if value in ("0", "false", "non", "no", "off", ""):
+        return False
+    raise ValueError("valeurs possibles : 0 ou 1")
+
+
+def _objects(raw: str) -> tuple[str, ...]:
+    from .fields import fold
+
+    keys = tuple(dict.fromkeys(fold(part) for part in raw.split(",") if fold(part)))
+    if not keys:
+        raise ValueError("la liste des objets est vide")
+    return keys
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db_path", "CPMS_DB", "data/cpms.duckdb", "Chemin du fichier DuckDB.", Path),
+    Setting(
+        "policy",
+        "CPMS_POLICY",
+        "cpms",
+        "Politique de délais affichée par défaut : `cpms` (engagement publié) ou `acpr` "
+        "(recommandation ACPR 2022-R-01).",
+        _choice(*POLICIES),
+    ),
+    Setting(
+        "holiday_region",
+        "CPMS_HOLIDAY_REGION",
+        "metropole",
+        "Jours fériés pris en compte : `metropole` ou `alsace-moselle` (57, 67, 68 : "
+        "Vendredi saint et 26 décembre en plus).",
+        _choice(*HOLIDAY_REGIONS),
+    ),
+    Setting(
+        "extend_to_working_day",
+        "CPMS_EXTEND_TO_WORKING_DAY",
+        "0",
+        "1 pour reporter une échéance tombant un samedi, un dimanche ou un jour férié au premier "
+        "jour ouvrable suivant (lecture de l'art. 642 du Code de procédure civile).",
+        _switch,
+    ),
+    Setting(
+        "objects",
+        "CPMS_OBJECTS",
+        "adhesion,resiliation,cotisation,remboursement,autre",
+        "Objets de réclamation acceptés, séparés par des virgules.",
+        _objects,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = Path("data/cpms.duckdb")
+    policy: str = "cpms"
+    holiday_region: str = "metropole"
+    extend_to_working_day: bool = False
+    objects: tuple[str, ...] = ("adhesion", "resiliation", "cotisation", "remboursement", "autre")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting from `env` (default: the process environment)."""
+    source = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = source.get(setting.env, setting.default)
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{setting.env}={raw!r} n'est pas valide : {exc}.") from exc
+    return Settings(**values)

@@ -1,0 +1,181 @@
+"""The DuckDB store: one file, schema migrations on open, a cursor per call, one writer at a time.
+
+A `Store` can keep its connection open (command line, benchmarks) or open one per call and close it
+right after (the dashboard), so that another process, such as a nightly import, can take the file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .deadlines import Calendar, due_dates
+from .errors import StoreError
+from .schema import Cursor, create_views, fetch_one, migrate
+from .settings import POLICIES, Settings, load_settings
+
+_LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "database is locked")
+_WRITE_LOCK = threading.RLock()  # one writer per process; DuckDB's file lock covers other processes
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    return any(text in str(exc) for text in _LOCK_MESSAGES)
+
+
+class Store:
+    def __init__(
+        self,
+        path: Path | str,
+        calendar: Calendar | None = None,
+        *,
+        keep_open: bool = True,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        self.path = Path(path)
+        self.calendar = calendar or Calendar()
+        self.keep_open = keep_open
+        self.lock_timeout = lock_timeout
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_timeout
+        pause = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.Error as exc:
+                if not _is_lock_error(exc):
+                    raise StoreError(f"Impossible d'ouvrir la base {self.path} : {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"La base {self.path} est utilisée par un autre programme "
+                        "(un import est peut-être en cours). Réessayez dans un instant.",
+                        title="Base occupée",
+                    ) from exc
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+
+    @contextmanager
+    def cursor(self) -> Iterator[Cursor]:
+        """A cursor for one call; without `keep_open`, the file is released when it closes."""
+        if self.keep_open:
+            if self._con is None:
+                self._con = self._connect()
+            with self._con.cursor() as cur:
+                yield cur
+            return
+        con = self._connect()
+        try:
+            with con.cursor() as cur:
+                yield cur
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """All or nothing: commits when the block ends, rolls back if it raises."""
+        with _WRITE_LOCK, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- data version, for caches --------------------------------------------------------------
+
+    def data_version(self) -> str:
+        """Changes whenever the file does; read without opening the database."""
+        parts = []
+        for suffix in ("", ".wal"):
+            file = Path(str(self.path) + suffix)
+            if file.exists():
+                stat = file.stat()
+                parts.append(f"{stat.st_mtime_ns}:{stat.st_size}")
+        return "|".join(parts)
+
+    # -- maintenance ---------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Create or upgrade the schema, rebuild the views, fill the due dates."""
+        with self.transaction() as cur:
+            migrate(cur)
+            create_views(cur)
+            refresh_due_dates(cur, self.calendar)
+
+
+def refresh_due_dates(cur: Cursor, calendar: Calendar) -> int:
+    """Compute the due dates of every clock start not yet in `due_dates`; returns how many.
+
+    Rules stay in Python (deadlines.py); they run once per distinct start date, not per case.
+    """
+    row = fetch_one(cur, "SELECT value FROM meta WHERE key = 'calendar'")
+    if row is None or row[0] != calendar.key:
+        cur.execute("DELETE FROM due_dates")
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('calendar', ?)", [calendar.key])
+    missing = cur.execute("""
+        SELECT DISTINCT start_date FROM (
+            SELECT received_on AS start_date FROM complaints
+            UNION SELECT sent_on FROM complaints WHERE sent_on IS NOT NULL
+        ) WHERE start_date NOT IN (SELECT start_date FROM due_dates)
+    """).fetchall()
+    starts: list[date] = [r[0] for r in missing]
+    if not starts:
+        return 0
+    records = []
+    for policy in POLICIES:
+        for start in starts:
+            due = due_dates(policy, start, calendar)
+            records.append((start, policy, due.acknowledgement, due.answer))
+    new_dates = pd.DataFrame(records, columns=["start_date", "policy", "ack_due", "answer_due"])
+    cur.register("new_due_dates", new_dates)
+    try:
+        cur.execute("""
+            INSERT INTO due_dates
+            SELECT start_date::DATE, policy, ack_due::DATE, answer_due::DATE FROM new_due_dates
+        """)
+    finally:
+        cur.unregister("new_due_dates")
+    return len(starts)
+
+
+def open_store(
+    path: Path | str | None = None,
+    settings: Settings | None = None,
+    *,
+    keep_open: bool = True,
+    lock_timeout: float = 30.0,
+) -> Store:
+    """Open (creating or upgrading it if needed) the database at `path` (default: `CPMS_DB`)."""
+    settings = settings or load_settings()
+    target = Path(path) if path is not None else settings.db_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    calendar = Calendar(settings.holiday_region, settings.extend_to_working_day)
+    store = Store(target, calendar, keep_open=keep_open, lock_timeout=lock_timeout)
+    try:
+        store.prepare()
+    except duckdb.Error as exc:
+        store.close()
+        raise StoreError(f"La base {target} est illisible ou endommagée : {exc}") from exc
+    return store

@@ -1,0 +1,104 @@
+"""The command line as a scheduled job sees it: exit codes, French messages, JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = "reference;received_on;channel;nature;object\nR1;2025-02-03;email;reclamation;adhesion\n"
+
+
+def run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cpms_metrics", *args, "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_import_all_good_exits_0_and_prints_a_french_summary(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_text(GOOD)
+    done = run("import", str(export), db=tmp_path / "db.duckdb")
+    assert done.returncode == 0, done.stderr
+    assert "Lignes lues : 1" in done.stdout and "Ajoutées : 1" in done.stdout
+
+
+def test_import_with_bad_rows_exits_3_and_writes_rejects(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_text(GOOD + "R2;bientôt;email;reclamation;adhesion\n;2025-02-03;x;y;z\n")
+    rejects = tmp_path / "rejets.csv"
+    done = run("import", str(export), "--rejects", str(rejects), db=tmp_path / "db.duckdb")
+    assert done.returncode == 3, done.stderr
+    assert "Rejetées : 2" in done.stdout
+    with rejects.open(encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert list(written[0]) == ["line", "reference", "column", "value", "reason"]
+    assert {r["line"] for r in written} == {"3", "4"}
+    assert written[0]["reference"] == "R2" and written[0]["value"] == "bientôt"
+
+
+def test_unusable_files_exit_2_with_a_message_and_change_nothing(tmp_path):
+    db = tmp_path / "db.duckdb"
+    good = tmp_path / "e.csv"
+    good.write_text(GOOD)
+    assert run("import", str(good), db=db).returncode == 0
+    no_receipt = tmp_path / "sans_date.csv"
+    no_receipt.write_text("reference;channel;nature;object\nR2;email;reclamation;adhesion\n")
+    garbage = tmp_path / "export.xlsx"
+    garbage.write_bytes(bytes(range(256)) * 10)
+    for path, message in ((no_receipt, "Date de réception"), (garbage, "Excel")):
+        done = run("import", str(path), db=db)
+        assert done.returncode == 2
+        assert message in done.stderr and "Traceback" not in done.stderr
+        assert done.stdout == ""
+    result = json.loads(run("kpis", "--as-of", "2025-03-01", "--json", db=db).stdout)
+    assert result["complaints"] == 1
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        assert con.execute("SELECT count(*) FROM imports").fetchall() == [(1,)]
+
+
+def test_kpis_json_and_table(tmp_path):
+    db = tmp_path / "db.duckdb"
+    export = tmp_path / "e.csv"
+    export.write_text(GOOD)
+    run("import", str(export), db=db)
+    done = run(
+        "kpis", "--as-of", "2025-03-01", "--policy", "acpr", "--from", "2025-01", "--json", db=db
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["policy"] == "acpr"
+    assert result["period"] == {"from": "2025-01", "to": None}
+    assert result["ack"]["overdue"] == 1
+    table = run("kpis", "--as-of", "2025-03-01", db=db)
+    assert "Accusés de réception" in table.stdout and "0,0 %" in table.stdout
+
+
+def test_kpis_bad_month_is_explained(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_text(GOOD)
+    run("import", str(export), db=tmp_path / "db.duckdb")
+    done = run("kpis", "--as-of", "2025-03-01", "--from", "2025-13", db=tmp_path / "db.duckdb")
+    assert done.returncode == 2
+    assert "Mois invalide" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_sample_command(tmp_path):
+    out = tmp_path / "s.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "cpms_metrics", "sample", "--rows", "50", "--seed", "3",
+         "--end", "2025-06-30", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    db = tmp_path / "db.duckdb"
+    assert run("import", str(out), db=db).returncode == 0
