@@ -577,12 +577,11 @@ def _counts(cur: Cursor, prepared: Prepared) -> tuple[int, int, int]:
 
 
 def preview(store: Store, prepared: Prepared) -> ImportReport:
-    """What `load` would do, without writing anything."""
-    with store.transaction() as cur:
+    """What `load` would do, without writing anything (the staging table is temporary)."""
+    with store.cursor() as cur:
         _stage(cur, prepared)
         added, updated, unchanged = _counts(cur, prepared)
-        cur.execute("ROLLBACK")
-        cur.execute("BEGIN TRANSACTION")  # the context manager commits an empty transaction
+        cur.execute("DROP TABLE staged")
     findings = len(findings_frame(prepared.accepted)) + len(prepared.value_findings)
     return _report(prepared, added, updated, unchanged, findings, None)
 

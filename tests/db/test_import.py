@@ -267,3 +267,20 @@ def test_too_many_fields_rejects_the_row(store, load_text):
 def test_empty_file(store, load_text):
     with pytest.raises(ImportFileError, match="vide"):
         load_text("")
+
+
+def test_preview_counts_without_writing(store, load_text, tmp_path):
+    from cpms_metrics.ingest import preview
+
+    load_text(f"{HEADER};responded_on\n{OK_ROW};\n")
+    path = tmp_path / "next.csv"
+    path.write_text(
+        f"{HEADER};responded_on\n{OK_ROW};2025-02-20\nR2;2025-02-05;email;reclamation;autre;\n"
+        "R3;;email;reclamation;autre;\n"
+    )
+    prepared = read_and_prepare(path, import_day=date(2025, 4, 10), objects=("adhesion", "autre"))
+    report = preview(store, prepared)
+    assert (report.added, report.updated, report.unchanged, report.rejected) == (1, 1, 0, 1)
+    assert report.import_id is None
+    assert rows(store)["reference"].tolist() == ["R1"]
+    assert rows(store)["responded_on"].isna().all()
