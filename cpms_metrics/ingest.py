@@ -39,7 +39,7 @@ from .fields import (
     value_keys,
 )
 from .quality import FINDING_COLUMNS, findings_frame
-from .schema import Cursor, fetch_one
+from .schema import DUE_COLUMNS, Cursor, fetch_one
 from .store import Store, refresh_due_dates
 
 LINE = "_line"
@@ -633,8 +633,10 @@ def write_cases(
             {"at": at, "source": source},
         )
         assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+        due_reset = ", ".join(f"{c} = NULL" for c in DUE_COLUMNS)  # recomputed below
         cur.execute(
-            f"""UPDATE complaints c SET {assignments}, source = $source, updated_at = $at
+            f"""UPDATE complaints c
+                SET {assignments}, {due_reset}, source = $source, updated_at = $at
                 FROM staged s WHERE c.reference = s.reference AND ({changed})""",
             {"at": at, "source": source},
         )

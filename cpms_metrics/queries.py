@@ -7,7 +7,7 @@ divides counts into rates (no denominator, no rate) and shapes the result.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Mapping, Sized
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from .errors import CpmsError
-from .schema import Cursor
 from .settings import POLICIES
 from .store import Store
 
@@ -102,29 +101,35 @@ def _cases(scope: Scope) -> tuple[str, dict[str, Any]]:
     return f"SELECT * FROM case_status($as_of, $policy) WHERE {where}", params
 
 
-_MEASURES = """
-    count(*) FILTER (WHERE is_complaint) AS complaints,
-    count(*) FILTER (WHERE NOT is_complaint) AS non_complaints,
-    count(*) FILTER (WHERE is_complaint AND ack_status = 'on_time') AS ack_on_time,
-    count(*) FILTER (WHERE is_complaint AND ack_status = 'late') AS ack_late,
-    count(*) FILTER (WHERE is_complaint AND ack_status = 'overdue') AS ack_overdue,
-    count(*) FILTER (WHERE is_complaint AND ack_status = 'pending') AS ack_pending,
-    quantile_cont(ack_days, 0.5) FILTER (WHERE is_complaint) AS ack_median_days,
-    quantile_cont(ack_days, 0.9) FILTER (WHERE is_complaint) AS ack_p90_days,
-    count(*) FILTER (WHERE is_complaint AND answer_status = 'on_time') AS response_on_time,
-    count(*) FILTER (WHERE is_complaint AND answer_status = 'late') AS response_late,
-    count(*) FILTER (WHERE is_complaint AND answer_status = 'overdue') AS response_overdue,
-    count(*) FILTER (WHERE is_complaint AND answer_status = 'pending') AS response_pending,
-    quantile_cont(answer_days, 0.5) FILTER (WHERE is_complaint) AS response_median_days,
-    quantile_cont(answer_days, 0.9) FILTER (WHERE is_complaint) AS response_p90_days,
-    count(*) FILTER (WHERE is_complaint AND escalated) AS escalated,
-    count(*) FILTER (WHERE is_complaint AND channel IN ('email', 'courrier')
-                     AND answer_done_on IS NOT NULL AND response_channel IS NOT NULL)
-        AS written_answered,
-    count(*) FILTER (WHERE is_complaint AND channel IN ('email', 'courrier')
-                     AND answer_done_on IS NOT NULL AND response_channel = channel)
-        AS same_channel,
-    max(answer_due) FILTER (WHERE is_complaint) AS last_answer_due
+# Counts add up across groups: kpis aggregates once at a fine grain and sums in Python.
+_COUNTS = """
+    count_if(is_complaint) AS complaints,
+    count_if(NOT is_complaint) AS non_complaints,
+    count_if(is_complaint AND ack_done_on <= ack_due) AS ack_on_time,
+    count_if(is_complaint AND ack_done_on > ack_due) AS ack_late,
+    count_if(is_complaint AND ack_done_on IS NULL AND $as_of > ack_due) AS ack_overdue,
+    count_if(is_complaint AND ack_done_on IS NULL AND $as_of <= ack_due) AS ack_pending,
+    count_if(is_complaint AND answer_done_on <= answer_due) AS response_on_time,
+    count_if(is_complaint AND answer_done_on > answer_due) AS response_late,
+    count_if(is_complaint AND answer_done_on IS NULL AND $as_of > answer_due) AS response_overdue,
+    count_if(is_complaint AND answer_done_on IS NULL AND $as_of <= answer_due)
+        AS response_pending,
+    count_if(is_complaint AND escalated) AS escalated,
+    count_if(is_complaint AND channel IN ('email', 'courrier')
+             AND answer_done_on IS NOT NULL AND response_channel IS NOT NULL) AS written_answered,
+    count_if(is_complaint AND channel IN ('email', 'courrier')
+             AND answer_done_on IS NOT NULL AND response_channel = channel) AS same_channel
+"""
+COUNT_COLUMNS = (
+    "complaints", "non_complaints",
+    "ack_on_time", "ack_late", "ack_overdue", "ack_pending",
+    "response_on_time", "response_late", "response_overdue", "response_pending",
+    "escalated", "written_answered", "same_channel",
+)  # fmt: skip
+# Median and 90th percentile (linear interpolation), over complaints done by the as-of date.
+_QUANTILES = """
+    quantile_cont(CASE WHEN is_complaint THEN ack_days END, [0.5, 0.9]) AS ack_quantiles,
+    quantile_cont(CASE WHEN is_complaint THEN answer_days END, [0.5, 0.9]) AS response_quantiles
 """
 
 
@@ -145,18 +150,43 @@ def _as_float(value: Any) -> float | None:
 def summarise(store: Store, scope: Scope, by: str | None = None) -> pd.DataFrame:
     """One row of counts per value of `by` (a key of DIMENSIONS), or one row for the whole scope.
 
-    Columns: the measures above, plus the derived rates. Groups with no record at all are absent.
+    Columns: `key`, the measures above, and the derived rates. Groups with no record are absent.
     """
-    cases, params = _cases(scope)
-    if by is None:
-        group_sql, key_sql = "", "NULL AS key,"
-    else:
-        if by not in DIMENSIONS:
+    return summarise_many(store, scope, (by,))[by]
+
+
+def summarise_many(
+    store: Store, scope: Scope, dimensions: tuple[str | None, ...]
+) -> dict[str | None, pd.DataFrame]:
+    """`summarise` for several dimensions; None stands for the whole scope."""
+    for by in dimensions:
+        if by is not None and by not in DIMENSIONS:
             raise ValueError(f"unknown dimension {by!r}")
-        group_sql, key_sql = "GROUP BY 1", f"{DIMENSIONS[by]} AS key,"
+    cases, params = _cases(scope)
+    result: dict[str | None, pd.DataFrame] = {}
     with store.cursor() as cur:
-        frame = cur.execute(f"SELECT {key_sql} {_MEASURES} FROM ({cases}) {group_sql}", params).df()
-    return _with_rates(frame)
+        for by in dimensions:
+            key, group = ("NULL", "") if by is None else (DIMENSIONS[by], "GROUP BY 1")
+            frame = cur.execute(
+                f"""SELECT {key} AS key, {_COUNTS}, {_QUANTILES},
+                           max(answer_due) FILTER (WHERE is_complaint) AS last_answer_due
+                    FROM ({cases}) {group}""",
+                params,
+            ).df()
+            result[by] = _with_quantiles(_with_rates(frame))
+    return result
+
+
+def _with_quantiles(frame: pd.DataFrame) -> pd.DataFrame:
+    for prefix in ("ack", "response"):
+        # a list [median, p90], or NULL when nothing was done
+        pairs: list[Any] = [
+            list(q) if isinstance(q, Sized) else [None, None]
+            for q in frame.pop(f"{prefix}_quantiles")
+        ]
+        frame[f"{prefix}_median_days"] = [_as_float(p[0]) for p in pairs]
+        frame[f"{prefix}_p90_days"] = [_as_float(p[1]) for p in pairs]
+    return frame
 
 
 def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -180,16 +210,6 @@ def _status_block(row: Mapping[Any, Any], prefix: str) -> dict[str, Any]:
     }
 
 
-def _escalated_by_mediator(cur: Cursor, scope: Scope) -> dict[str, int]:
-    cases, params = _cases(scope)
-    rows = cur.execute(
-        f"""SELECT effective_mediator, count(*) FROM ({cases})
-            WHERE is_complaint AND escalated GROUP BY 1 ORDER BY 1""",
-        params,
-    ).fetchall()
-    return {str(name): int(count) for name, count in rows}
-
-
 def kpis(
     store: Store,
     *,
@@ -199,18 +219,35 @@ def kpis(
     month_to: str | None = None,
     scope: Scope | None = None,
 ) -> dict[str, Any]:
-    """The object of rules.md §6, as plain Python values."""
+    """The object of rules.md §6, as plain Python values.
+
+    Two scans: counts at the grain (object, month, mediator of an escalation), summed here into
+    the total and the breakdowns; then the quantiles of the whole scope.
+    """
     scope = scope or Scope(as_of=as_of, policy=policy, month_from=month_from, month_to=month_to)
-    total = summarise(store, scope).to_dict("records")[0]
-    by_object = summarise(store, scope, "object")
-    by_month = summarise(store, scope, "month")
+    cases, params = _cases(scope)
     with store.cursor() as cur:
-        by_mediator = _escalated_by_mediator(cur, scope)
+        grain = cur.execute(
+            f"""SELECT object, cohort_month,
+                       CASE WHEN is_complaint AND escalated THEN effective_mediator END AS mediator,
+                       {_COUNTS}
+                FROM ({cases}) GROUP BY ALL""",
+            params,
+        ).df()
+        quantiles = cur.execute(f"SELECT {_QUANTILES} FROM ({cases})", params).df()
+    counts = list(COUNT_COLUMNS)
+    grain["month"] = pd.to_datetime(grain["cohort_month"]).dt.strftime("%Y-%m")
+    total = _with_quantiles(
+        _with_rates(pd.DataFrame([grain[counts].sum().to_dict()]).join(quantiles))
+    ).to_dict("records")[0]
+    by_object = _with_rates(grain.groupby("object", as_index=False)[counts].sum())
+    by_month = _with_rates(grain.groupby("month", as_index=False)[counts].sum())
+    by_mediator = grain.dropna(subset=["mediator"]).groupby("mediator")["escalated"].sum()
 
     def entries(frame: pd.DataFrame, key: str) -> list[dict[str, Any]]:
         return [
             {
-                key: str(r["key"]),
+                key: str(r[key]),
                 "complaints": int(r["complaints"]),
                 "ack_compliance_rate": _as_float(r["ack_compliance_rate"]),
                 "response_compliance_rate": _as_float(r["response_compliance_rate"]),
@@ -220,9 +257,9 @@ def kpis(
         ]
 
     objects = by_object[by_object["complaints"] > 0].sort_values(
-        ["complaints", "key"], ascending=[False, True]
+        ["complaints", "object"], ascending=[False, True]
     )
-    months = by_month[by_month["complaints"] > 0].sort_values("key")
+    months = by_month[by_month["complaints"] > 0].sort_values("month")
     return {
         "as_of": scope.as_of.isoformat(),
         "policy": scope.policy,
@@ -234,7 +271,7 @@ def kpis(
         "escalation": {
             "escalated": int(total["escalated"]),
             "rate": _as_float(total["escalation_rate"]),
-            "by_mediator": by_mediator,
+            "by_mediator": {str(k): int(v) for k, v in sorted(by_mediator.items()) if v > 0},
         },
         "same_channel_rate": _as_float(total["same_channel_rate"]),
         "by_object": entries(objects, "object"),

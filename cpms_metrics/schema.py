@@ -14,6 +14,7 @@ import duckdb
 from .fields import CANONICAL, DATE_COLUMNS, MEDIATOR_BY_CARRIER, UNKNOWN_MEDIATOR
 
 Cursor = duckdb.DuckDBPyConnection
+DUE_COLUMNS = ("ack_due_cpms", "answer_due_cpms", "ack_due_acpr", "answer_due_acpr")
 
 _COMPLAINT_COLUMNS = ",\n    ".join(
     f"{name} {'DATE' if name in DATE_COLUMNS else 'VARCHAR'}"
@@ -61,7 +62,13 @@ def _v2(cur: Cursor) -> None:
     """)
 
 
-MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (_v1, _v2)
+def _v3(cur: Cursor) -> None:
+    # Due dates stored on the case (filled by store.refresh_due_dates): queries need no join.
+    for column in DUE_COLUMNS:
+        cur.execute(f"ALTER TABLE complaints ADD COLUMN {column} DATE")
+
+
+MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -97,25 +104,28 @@ _DERIVED_MEDIATOR = " ".join(
     f"WHEN '{carrier}' THEN '{mediator}'" for carrier, mediator in MEDIATOR_BY_CARRIER.items()
 )
 
+_CLOCK_START = "CASE WHEN {p} = 'acpr' THEN coalesce(sent_on, received_on) ELSE received_on END"
+_ACK_DUE = "CASE WHEN {p} = 'acpr' THEN ack_due_acpr ELSE ack_due_cpms END"
+_ANSWER_DUE = "CASE WHEN {p} = 'acpr' THEN answer_due_acpr ELSE answer_due_cpms END"
+
+
+def _case_columns(policy: str) -> str:
+    return f"""
+        nature = 'reclamation' AS is_complaint,
+        date_trunc('month', received_on)::DATE AS cohort_month,
+        CASE risk_carrier {_DERIVED_MEDIATOR} END AS derived_mediator,
+        coalesce(mediator, CASE risk_carrier {_DERIVED_MEDIATOR} END, '{UNKNOWN_MEDIATOR}')
+            AS effective_mediator,
+        {_CLOCK_START.format(p=policy)} AS clock_start,
+        {_ACK_DUE.format(p=policy)} AS ack_due,
+        {_ANSWER_DUE.format(p=policy)} AS answer_due"""
+
+
 VIEWS = f"""
+-- Every case under each policy, with its clock start and due dates.
 CREATE OR REPLACE VIEW case_sla AS
-SELECT
-    c.*,
-    p.policy,
-    c.nature = 'reclamation' AS is_complaint,
-    date_trunc('month', c.received_on)::DATE AS cohort_month,
-    CASE c.risk_carrier {_DERIVED_MEDIATOR} END AS derived_mediator,
-    coalesce(c.mediator, CASE c.risk_carrier {_DERIVED_MEDIATOR} END, '{UNKNOWN_MEDIATOR}')
-        AS effective_mediator,
-    d.start_date AS clock_start,
-    d.ack_due,
-    d.answer_due
-FROM complaints c
-CROSS JOIN (VALUES ('cpms'), ('acpr')) p(policy)
-LEFT JOIN due_dates d
-    ON d.policy = p.policy
-    AND d.start_date = CASE WHEN p.policy = 'acpr' THEN coalesce(c.sent_on, c.received_on)
-                            ELSE c.received_on END;
+SELECT c.*, p.policy, {_case_columns("p.policy")}
+FROM complaints c CROSS JOIN (VALUES ('cpms'), ('acpr')) p(policy);
 
 -- The status of every case as of a date: what existed then, and what had been done by then.
 CREATE OR REPLACE MACRO case_status(as_of, pol) AS TABLE
@@ -133,13 +143,15 @@ SELECT
 FROM (
     SELECT
         *,
+        pol AS policy,
+        {_case_columns("pol")},
         least(
             CASE WHEN acknowledged_on <= as_of THEN acknowledged_on END,
             CASE WHEN responded_on <= as_of THEN responded_on END
         ) AS ack_done_on,
         CASE WHEN responded_on <= as_of THEN responded_on END AS answer_done_on
-    FROM case_sla
-    WHERE policy = pol AND received_on <= as_of
+    FROM complaints
+    WHERE received_on <= as_of
 );
 """
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .deadlines import Calendar, due_dates
 from .errors import StoreError
-from .schema import Cursor, create_views, fetch_one, migrate
+from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate
 from .settings import POLICIES, Settings, load_settings
 
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "database is locked")
@@ -126,37 +126,50 @@ class Store:
 
 
 def refresh_due_dates(cur: Cursor, calendar: Calendar) -> int:
-    """Compute the due dates of every clock start not yet in `due_dates`; returns how many.
+    """Give every case without them its due dates under both policies; returns how many new
+    clock-start dates were computed.
 
-    Rules stay in Python (deadlines.py); they run once per distinct start date, not per case.
+    Rules stay in Python (deadlines.py) and run once per distinct start date, kept in `due_dates`;
+    each case then carries its own due dates, so that no query needs a join.
     """
     row = fetch_one(cur, "SELECT value FROM meta WHERE key = 'calendar'")
     if row is None or row[0] != calendar.key:
         cur.execute("DELETE FROM due_dates")
+        cur.execute(f"UPDATE complaints SET {', '.join(f'{c} = NULL' for c in DUE_COLUMNS)}")
         cur.execute("INSERT OR REPLACE INTO meta VALUES ('calendar', ?)", [calendar.key])
     missing = cur.execute("""
         SELECT DISTINCT start_date FROM (
-            SELECT received_on AS start_date FROM complaints
-            UNION SELECT sent_on FROM complaints WHERE sent_on IS NOT NULL
+            SELECT received_on AS start_date FROM complaints WHERE ack_due_cpms IS NULL
+            UNION SELECT sent_on FROM complaints WHERE ack_due_cpms IS NULL AND sent_on IS NOT NULL
         ) WHERE start_date NOT IN (SELECT start_date FROM due_dates)
     """).fetchall()
     starts: list[date] = [r[0] for r in missing]
-    if not starts:
-        return 0
-    records = []
-    for policy in POLICIES:
-        for start in starts:
-            due = due_dates(policy, start, calendar)
-            records.append((start, policy, due.acknowledgement, due.answer))
-    new_dates = pd.DataFrame(records, columns=["start_date", "policy", "ack_due", "answer_due"])
-    cur.register("new_due_dates", new_dates)
-    try:
-        cur.execute("""
-            INSERT INTO due_dates
-            SELECT start_date::DATE, policy, ack_due::DATE, answer_due::DATE FROM new_due_dates
-        """)
-    finally:
-        cur.unregister("new_due_dates")
+    if starts:
+        records = []
+        for policy in POLICIES:
+            for start in starts:
+                due = due_dates(policy, start, calendar)
+                records.append((start, policy, due.acknowledgement, due.answer))
+        new_dates = pd.DataFrame(records, columns=["start_date", "policy", "ack_due", "answer_due"])
+        cur.register("new_due_dates", new_dates)
+        try:
+            cur.execute("""
+                INSERT INTO due_dates
+                SELECT start_date::DATE, policy, ack_due::DATE, answer_due::DATE
+                FROM new_due_dates
+            """)
+        finally:
+            cur.unregister("new_due_dates")
+    cur.execute("""
+        UPDATE complaints SET
+            ack_due_cpms = r.ack_due, answer_due_cpms = r.answer_due,
+            ack_due_acpr = a.ack_due, answer_due_acpr = a.answer_due
+        FROM due_dates r, due_dates a
+        WHERE complaints.ack_due_cpms IS NULL
+          AND r.policy = 'cpms' AND r.start_date = complaints.received_on
+          AND a.policy = 'acpr'
+          AND a.start_date = coalesce(complaints.sent_on, complaints.received_on)
+    """)
     return len(starts)
 
 
