@@ -7,11 +7,12 @@ divides counts into rates (no denominator, no rate) and shapes the result.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sized
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import CpmsError
@@ -181,7 +182,7 @@ def _with_quantiles(frame: pd.DataFrame) -> pd.DataFrame:
     for prefix in ("ack", "response"):
         # a list [median, p90], or NULL when nothing was done
         pairs: list[Any] = [
-            list(q) if isinstance(q, Sized) else [None, None]
+            list(q) if isinstance(q, list | tuple | np.ndarray) else [None, None]
             for q in frame.pop(f"{prefix}_quantiles")
         ]
         frame[f"{prefix}_median_days"] = [_as_float(p[0]) for p in pairs]
