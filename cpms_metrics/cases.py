@@ -60,7 +60,8 @@ def _prepare_one(values: Mapping[str, Any], *, today: date, objects: tuple[str, 
     frame = pd.DataFrame({c: [v] for c, v in record.items()}, dtype=object)
     frame[LINE] = [1]
     headers = {c: COLUMN_BY_NAME[c].header for c in record}
-    prepared = prepare(RawExport(frame, headers, []), import_day=today, objects=objects)
+    raw = RawExport(headers, [], frame_=frame)
+    prepared = prepare(raw, import_day=today, objects=objects)
     problems = {
         row["field"] or "Dossier": row["reason"] for row in prepared.rejections.to_dict("records")
     }
@@ -114,7 +115,7 @@ def save_case(
         if problems:
             raise ValidationError(problems)
         reference = given_reference or _next_reference(cur, values["received_on"])
-        prepared.accepted.loc[0, "reference"] = reference
+        prepared = prepared.with_reference(reference)
         write_cases(cur, prepared, source=FORM_SOURCE, at=at, calendar=store.calendar)
         for name, content in attachments:
             cur.execute(

@@ -11,15 +11,17 @@ import csv
 import hashlib
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .deadlines import Calendar
 from .errors import ImportFileError
@@ -38,13 +40,13 @@ from .fields import (
     object_vocabulary,
     value_keys,
 )
-from .quality import FINDING_COLUMNS, findings_frame
+from .quality import compute_findings, store_findings
 from .schema import DUE_COLUMNS, Cursor, fetch_one
 from .store import Store, refresh_due_dates
 
 LINE = "_line"
-_BLANK_FINDINGS = pd.DataFrame(columns=FINDING_COLUMNS)
 REJECT_COLUMNS = ["line", "reference", "field", "value", "reason"]
+_WHITESPACE = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
 
 # ---------------------------------------------------------------------------------------------
 # Reading
@@ -52,23 +54,120 @@ REJECT_COLUMNS = ["line", "reference", "field", "value", "reason"]
 
 @dataclass
 class RawExport:
-    """The file's rows as text, columns renamed to canonical names, with their source lines."""
+    """An export's cells as text under canonical column names, with their source line numbers.
 
-    frame: pd.DataFrame  # canonical columns present in the file + LINE, all str
+    Small files and spreadsheets are read in Python (`frame`); a CSV is read by DuckDB itself
+    (`materialise`), and falls back to Python's csv module when its line numbers cannot be
+    trusted (blank lines, malformed rows).
+    """
+
     headers: dict[str, str]  # canonical name -> header as written in the file
     ignored_headers: list[str]
+    positions: dict[int, str] = field(default_factory=dict)  # file column -> canonical name
+    csv: tuple[Path, str, int] | None = None  # (UTF-8 file, delimiter, width) for DuckDB
+    data: bytes = b""
+    frame_: pd.DataFrame | None = None  # canonical columns + LINE (+ width problems), all text
     bad_width: dict[int, str] = field(default_factory=dict)  # line -> French reason
+    temporary: Path | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a pandas frame (read in Python when DuckDB read them)."""
+        if self.frame_ is None:
+            con = duckdb.connect()
+            try:
+                self.materialise(con)
+                self.frame_ = con.execute("SELECT * FROM raw ORDER BY _line").df()
+            finally:
+                con.close()
+        return self.frame_
+
+    def materialise(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the view `raw` (LINE, the canonical columns present, `_width`) in `con`."""
+        if self.frame_ is None and self.csv is not None and self._csv_by_duckdb(con):
+            return
+        if self.frame_ is None:
+            header, rows, lines = _read_csv(self.data)
+            self.frame_, self.bad_width = _assemble(rows, lines, self.positions, len(header))
+        frame = self.frame_.copy()
+        for column in self.headers:
+            frame[column] = frame[column].astype(object)
+        frame["_width"] = frame[LINE].map(self.bad_width).astype(object)
+        con.register("raw_frame", frame)
+        con.execute("CREATE OR REPLACE TABLE raw_rows AS SELECT * FROM raw_frame")
+        con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_rows")
+        con.unregister("raw_frame")
+
+    def _csv_by_duckdb(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Read the CSV with DuckDB; False when Python must read it instead.
+
+        `_line` is the record's line if no record spanned several lines; `line_offsets` holds,
+        for each record that did, the line breaks it adds to every later record's line.
+        """
+        assert self.csv is not None
+        path, delimiter, width = self.csv
+        names = [f"c{i}" for i in range(width)]
+        types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        try:
+            con.execute(
+                f"""CREATE OR REPLACE TABLE raw_csv AS
+                    SELECT row_number() OVER () + 1 AS key, * FROM read_csv(
+                        $path, delim = $delim, quote = '"', escape = '"', header = false,
+                        skip = 1, auto_detect = false, strict_mode = true,
+                        store_rejects = true, columns = {types})""",
+                {"path": str(path), "delim": delimiter},
+            )
+            rejected = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
+        except duckdb.Error:
+            return False
+        if rejected:
+            return False  # malformed rows: Python's reader says which line holds what
+        flags = con.execute(
+            "SELECT "
+            + ", ".join(f"bool_or(contains({n}, chr(10)))" for n in names)
+            + ", count(*) FROM raw_csv"
+        ).fetchall()[0]
+        multiline = [n for n, flag in zip(names, flags[:-1], strict=True) if flag]
+        breaks = (
+            " + ".join(
+                f"coalesce(length({n}) - length(replace({n}, chr(10), '')), 0)" for n in multiline
+            )
+            or "0"
+        )
+        con.execute(f"""
+            CREATE OR REPLACE TABLE line_offsets AS
+            SELECT key, sum(breaks) OVER (ORDER BY key) AS shift
+            FROM (SELECT key, {breaks} AS breaks FROM raw_csv
+                  WHERE {" OR ".join(f"contains({n}, chr(10))" for n in multiline) or "false"})
+        """)
+        added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
+        lines_in_file = self.data.count(b"\n") + (0 if self.data.endswith(b"\n") else 1)
+        if flags[-1] + 1 + added != lines_in_file:
+            return False  # blank lines, or breaks DuckDB read differently: let Python count
+        selected = ", ".join(f"c{p} AS {name}" for p, name in self.positions.items())
+        blank = " AND ".join(f"{n} IS NULL" for n in names)  # DuckDB reads an empty cell as NULL
+        con.execute(f"""
+            CREATE OR REPLACE VIEW raw AS
+            SELECT key AS {LINE}, {selected}, NULL::VARCHAR AS _width
+            FROM raw_csv WHERE NOT ({blank})""")
+        return True
+
+    def close(self) -> None:
+        if self.temporary is not None:
+            self.temporary.unlink(missing_ok=True)
+            self.temporary = None
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes) -> tuple[str, bool]:
+    """The text, and whether the bytes already were UTF-8."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
+        return data[3:].decode("utf-8", errors="strict"), True
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), True
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")  # French Excel's "CSV (séparateur : point-virgule)"
+        return data.decode("cp1252"), False  # French Excel's "CSV (séparateur : point-virgule)"
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             "Encodage du fichier non reconnu : enregistrez-le en UTF-8 ou en Windows-1252 "
@@ -88,9 +187,7 @@ def _delimiter(header_line: str) -> str:
 
 
 def _read_csv(data: bytes) -> tuple[list[str], list[list[str]], list[int]]:
-    text = _decode(data)
-    if "\x00" in text:
-        raise ImportFileError("Le fichier contient des caractères binaires : ce n'est pas un CSV.")
+    text, _ = _decode(data)
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     try:
@@ -163,7 +260,8 @@ def _read_parquet(path: Path) -> tuple[list[str], pd.DataFrame]:
         {
             name: [_cell_text(v) for v in table.column(name).to_pylist()]
             for name in table.column_names
-        }
+        },
+        dtype=object,
     )
     return list(table.column_names), frame
 
@@ -194,7 +292,8 @@ def _map_headers(header: list[str]) -> tuple[dict[int, str], dict[str, str], lis
 
 
 def read_export(path: Path) -> RawExport:
-    """Read a CSV, XLSX or Parquet export; raises ImportFileError when it cannot be used at all."""
+    """Open a CSV, XLSX or Parquet export and check its header; raises ImportFileError when it
+    cannot be used at all. The rows themselves are read by `prepare`."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -204,21 +303,51 @@ def read_export(path: Path) -> RawExport:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt") and data[:2] == b"PK"):
         header, rows, lines = _read_xlsx(path)
-        return _assemble(header, rows, lines)
-    if suffix == ".parquet" or data[:4] == b"PAR1":
-        header, frame = _read_parquet(path)
         positions, written, ignored = _map_headers(header)
-        out = frame.rename(columns={header[p]: n for p, n in positions.items()})
-        out = out[list(positions.values())].copy()
-        out[LINE] = range(2, len(out) + 2)
-        return RawExport(out.reset_index(drop=True), written, ignored)
-    header, rows, lines = _read_csv(data)
-    return _assemble(header, rows, lines)
-
-
-def _assemble(header: list[str], rows: list[list[str]], lines: list[int]) -> RawExport:
+        frame, bad_width = _assemble(rows, lines, positions, len(header))
+        return RawExport(written, ignored, positions, frame_=frame, bad_width=bad_width)
+    if suffix == ".parquet" or data[:4] == b"PAR1":
+        header, table = _read_parquet(path)
+        positions, written, ignored = _map_headers(header)
+        frame = table.rename(columns={header[p]: n for p, n in positions.items()})
+        frame = frame[list(positions.values())].copy()
+        frame[LINE] = range(2, len(frame) + 2)
+        return RawExport(written, ignored, positions, frame_=frame)
+    if b"\x00" in data:
+        raise ImportFileError("Le fichier contient des caractères binaires : ce n'est pas un CSV.")
+    text, is_utf8 = _decode(data[:1_000_000] if len(data) > 1_000_000 else data)
+    if len(data) > 1_000_000 and is_utf8:
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            is_utf8 = False
+    first_line = text.split("\n", 1)[0]
+    delimiter = _delimiter(first_line)
+    header = next(csv.reader(io.StringIO(first_line, newline=""), delimiter=delimiter))
+    header[0] = header[0].lstrip("\ufeff")
     positions, written, ignored = _map_headers(header)
-    width = len(header)
+    if is_utf8:
+        source = path
+        temporary = None
+    else:
+        # DuckDB reads UTF-8 only: a UTF-8 copy, removed once the rows are read.
+        with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
+            handle.write(data.decode("cp1252").encode("utf-8"))
+        source = temporary = Path(handle.name)
+        data = source.read_bytes()
+    return RawExport(
+        written,
+        ignored,
+        positions,
+        csv=(source, delimiter, len(header)),
+        data=data,
+        temporary=temporary,
+    )
+
+
+def _assemble(
+    rows: list[list[str]], lines: list[int], positions: dict[int, str], width: int
+) -> tuple[pd.DataFrame, dict[int, str]]:
     bad_width: dict[int, str] = {}
     for row, line in zip(rows, lines, strict=True):
         if len(row) > width and any(cell.strip() for cell in row[width:]):
@@ -228,7 +357,7 @@ def _assemble(header: list[str], rows: list[list[str]], lines: list[int]) -> Raw
         columns[name] = [row[position] if position < len(row) else "" for row in rows]
     frame = pd.DataFrame(columns, dtype=object)
     frame[LINE] = lines
-    return RawExport(frame, written, ignored, bad_width)
+    return frame, bad_width
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +368,6 @@ _DATE = re.compile(
     r"(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})|(?P<d2>\d{1,2})/(?P<m2>\d{1,2})/(?P<y2>\d{4}))"
     r"(?:[ T]\d{1,2}[:h]\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
-_UNREADABLE = "\x00unreadable"
 _MISSING = {
     "reference": "Référence manquante",
     "received_on": "Date de réception manquante",
@@ -255,6 +383,12 @@ _UNKNOWN = {
     "risk_carrier": "Porteur de risque non reconnu",
     "mediator": "Médiateur non reconnu",
 }
+_CHRONOLOGY = (
+    ("sent_on", ">", "Date d'envoi postérieure à la date de réception"),
+    ("acknowledged_on", "<", "Date d'accusé de réception antérieure à la date de réception"),
+    ("responded_on", "<", "Date de réponse antérieure à la date de réception"),
+    ("mediator_referred_on", "<", "Date de saisine du médiateur antérieure à la date de réception"),
+)
 
 
 def parse_date(text: str) -> date | None:
@@ -273,12 +407,11 @@ def parse_date(text: str) -> date | None:
     return date(int(year), int(month), int(day))
 
 
-def _iso_or_unreadable(text: str) -> str | None:
+def _readable(text: str) -> date | None:
     try:
-        parsed = parse_date(text)
+        return parse_date(text)
     except ValueError:
-        return _UNREADABLE
-    return parsed.isoformat() if parsed else None
+        return None
 
 
 def format_date(value: date | None) -> str:
@@ -292,13 +425,21 @@ class Prepared:
     file_name: str
     sha256: str
     rows_read: int
-    accepted: pd.DataFrame  # canonical columns present in the file, normalised text or None
-    columns: list[str]  # canonical columns the file carries
+    accepted: pa.Table  # canonical columns the file carries, normalised (dates as dates)
+    columns: list[str]
     rejections: pd.DataFrame  # REJECT_COLUMNS, one row per problem
     rejected_rows: int
     duplicates: int  # identical repeated rows, counted once
     value_findings: pd.DataFrame  # unknown optional values (stored empty, kept here)
     ignored_headers: list[str]
+
+    def with_reference(self, reference: str) -> Prepared:
+        """The same one-row case under another reference (the form names cases on saving)."""
+        index = self.accepted.column_names.index("reference")
+        table = self.accepted.set_column(
+            index, "reference", pa.array([reference] * len(self.accepted))
+        )
+        return replace(self, accepted=table)
 
 
 def _vocabularies(objects: tuple[str, ...]) -> dict[str, Vocabulary]:
@@ -316,6 +457,10 @@ def _labels(vocabulary: Vocabulary) -> str:
     return ", ".join(label for label, _ in vocabulary.values())
 
 
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def prepare(
     raw: RawExport,
     *,
@@ -324,182 +469,207 @@ def prepare(
     file_name: str = "",
     sha256: str = "",
 ) -> Prepared:
-    """Normalise every value and sort the rows; `import_day` bounds every date."""
-    frame = raw.frame
-    lines = frame[LINE]
-    present = [c for c in CANONICAL if c in frame.columns]
-    text = {c: frame[c].fillna("").astype(str).str.strip() for c in present}
-    norm: dict[str, pd.Series] = {}
-    problems: list[pd.DataFrame] = []
-    value_findings: list[pd.DataFrame] = []
+    """Normalise every value and sort the rows, in an in-memory DuckDB; `import_day` bounds
+    every date. Per distinct value, Python parses dates and matches enumerated values."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    try:
+        raw.materialise(con)
+        return _prepare(con, raw, import_day, objects, file_name, sha256)
+    finally:
+        con.close()
+        raw.close()
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawExport,
+    import_day: date,
+    objects: tuple[str, ...],
+    file_name: str,
+    sha256: str,
+) -> Prepared:
+    present = [c for c in CANONICAL if c in raw.headers]
+    # Plain trim() is fast; the full set of white space only where a cell holds some.
+    trimmed = ", ".join(
+        rf"""nullif(CASE WHEN regexp_matches({c}, '[\t\r\n\x{{00A0}}]')
+                         THEN trim({c}, {_WHITESPACE}) ELSE trim({c}) END, '') AS {c}"""
+        for c in present
+    )
+    con.execute(f"CREATE TABLE t AS SELECT {LINE}, _width, {trimmed} FROM raw")
+    con.execute("DROP VIEW raw")
+    con.execute("DROP TABLE IF EXISTS raw_rows")
+    con.execute("DROP TABLE IF EXISTS raw_csv")
+
+    # Python judges each distinct spelling once; SQL joins the verdicts back.
+    dates = [c for c in present if c in DATE_COLUMNS]
+    if dates:
+        union = " UNION ".join(f"SELECT {c} AS text FROM t" for c in dates)
+        texts = [r[0] for r in con.execute(f"SELECT DISTINCT text FROM ({union})").fetchall()]
+        parsed = [(t, _readable(t)) for t in texts if t is not None]
+        day_map = pd.DataFrame(
+            [(t, d) for t, d in parsed if d is not None], columns=["text", "day"]
+        )
+        day_map["day"] = pd.to_datetime(day_map["day"]).astype("datetime64[s]")
+        con.register("day_map_frame", day_map)
+        con.execute("CREATE TABLE day_map AS SELECT text, day::DATE AS day FROM day_map_frame")
+        con.unregister("day_map_frame")
+    vocabularies = _vocabularies(objects)
+    enums = [c for c in present if c in vocabularies]
+    for column in enums:
+        keys = value_keys(vocabularies[column])
+        texts = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM t").fetchall()]
+        mapping = pd.DataFrame(
+            [(t, keys[fold(t)]) for t in texts if t is not None and fold(t) in keys],
+            columns=["text", "value"],
+            dtype=object,
+        )
+        con.register(f"map_{column}_frame", mapping)
+        con.execute(f"CREATE TABLE map_{column} AS SELECT * FROM map_{column}_frame")
+        con.unregister(f"map_{column}_frame")
+
+    values, joins = [], []
+    for column in present:
+        if column in DATE_COLUMNS:
+            values.append(f"d_{column}.day AS v_{column}")
+            joins.append(f"LEFT JOIN day_map d_{column} ON d_{column}.text = t.{column}")
+        elif column in vocabularies:
+            values.append(f"m_{column}.value AS v_{column}")
+            joins.append(f"LEFT JOIN map_{column} m_{column} ON m_{column}.text = t.{column}")
+        else:
+            values.append(f"t.{column} AS v_{column}")
+    con.execute(f"CREATE TABLE n AS SELECT t.*, {', '.join(values)} FROM t {' '.join(joins)}")
+    con.execute("DROP TABLE t")
 
     def header(column: str) -> str:
-        return raw.headers.get(column, COLUMN_BY_NAME[column].header)
+        return _quote(raw.headers.get(column, COLUMN_BY_NAME[column].header))
 
-    def flag(mask: pd.Series, column: str, reason: str | pd.Series, values: pd.Series) -> None:
-        if mask.any():
-            problems.append(
-                pd.DataFrame(
-                    {
-                        "line": lines[mask],
-                        "reference": text["reference"][mask],
-                        "field": header(column) if column else "",
-                        "value": values[mask],
-                        "reason": reason[mask] if isinstance(reason, pd.Series) else reason,
-                    }
-                )
-            )
+    checks: list[str] = []
 
-    vocabularies = _vocabularies(objects)
-    for column in present:
-        values = text[column]
-        empty = values == ""
-        if column in DATE_COLUMNS:
-            mapping = {v: _iso_or_unreadable(v) for v in values.unique()}
-            parsed = values.map(mapping)
-            unreadable = parsed == _UNREADABLE
-            flag(
-                unreadable,
-                column,
-                f"{COLUMN_BY_NAME[column].header} illisible "
-                "(formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)",
-                values,
-            )
-            parsed = parsed.where(~unreadable, None)
-            future = parsed.notna() & (parsed > import_day.isoformat())
-            flag(
-                future,
-                column,
-                f"{COLUMN_BY_NAME[column].header} postérieure au jour de l'import "
-                f"({format_date(import_day)})",
-                values,
-            )
-            norm[column] = parsed
-        elif column in vocabularies:
-            vocabulary = vocabularies[column]
-            keys = value_keys(vocabulary)
-            mapping = {v: keys.get(fold(v)) for v in values.unique()}
-            mapped = values.map(mapping)
-            unknown = ~empty & mapped.isna()
-            if COLUMN_BY_NAME[column].required:
-                flag(
-                    unknown,
-                    column,
-                    f"{_UNKNOWN[column]} (valeurs possibles : {_labels(vocabulary)})",
-                    values,
-                )
-            elif unknown.any():
-                value_findings.append(
-                    pd.DataFrame(
-                        {
-                            "reference": text["reference"][unknown],
-                            "kind": "valeur_inconnue",
-                            "field": column,
-                            "value": values[unknown],
-                            "message": f"{_UNKNOWN[column]}, laissé vide "
-                            f"(valeurs possibles : {_labels(vocabulary)})",
-                        }
-                    )
-                )
-            norm[column] = mapped
-        else:
-            norm[column] = values.where(~empty, None)
-        if COLUMN_BY_NAME[column].required:
-            flag(empty, column, _MISSING[column], values)
-
-    received = norm["received_on"]
-    chronology = (
-        ("sent_on", "after", "Date d'envoi postérieure à la date de réception"),
-        (
-            "acknowledged_on",
-            "before",
-            "Date d'accusé de réception antérieure à la date de réception",
-        ),
-        ("responded_on", "before", "Date de réponse antérieure à la date de réception"),
-        (
-            "mediator_referred_on",
-            "before",
-            "Date de saisine du médiateur antérieure à la date de réception",
-        ),
-    )
-    for column, direction, reason in chronology:
-        if column not in norm:
-            continue
-        other = norm[column]
-        both = other.notna() & received.notna()
-        wrong = both & ((other > received) if direction == "after" else (other < received))
-        flag(wrong, column, reason, text[column])
-
-    if raw.bad_width:
-        too_wide = lines.isin(list(raw.bad_width))
-        flag(
-            too_wide, "", lines.map(raw.bad_width).astype(object), pd.Series("", index=lines.index)
+    def check(condition: str, column: str, reason: str) -> None:
+        field_sql = header(column) if column else "''"
+        value_sql = column if column else "''"
+        checks.append(
+            f"SELECT {LINE}, reference, {field_sql}, {value_sql}, {reason} FROM n WHERE {condition}"
         )
 
-    normalised = pd.DataFrame({c: norm[c] for c in present})
-    rejected = pd.Series(False, index=frame.index)
-    for problem in problems:
-        rejected[problem.index] = True
+    for column in present:
+        spec = COLUMN_BY_NAME[column]
+        if spec.required:
+            check(f"{column} IS NULL", column, _quote(_MISSING[column]))
+        if column in DATE_COLUMNS:
+            check(
+                f"{column} IS NOT NULL AND v_{column} IS NULL",
+                column,
+                _quote(f"{spec.header} illisible (formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)"),
+            )
+            check(
+                f"v_{column} > DATE '{import_day.isoformat()}'",
+                column,
+                _quote(
+                    f"{spec.header} postérieure au jour de l'import ({format_date(import_day)})"
+                ),
+            )
+        elif column in vocabularies and spec.required:
+            check(
+                f"{column} IS NOT NULL AND v_{column} IS NULL",
+                column,
+                _quote(f"{_UNKNOWN[column]} (valeurs possibles : {_labels(vocabularies[column])})"),
+            )
+    for column, operator, reason in _CHRONOLOGY:
+        if column in present:
+            check(f"v_{column} {operator} v_received_on", column, _quote(reason))
+    check("_width IS NOT NULL", "", "_width")
+    con.execute(
+        "CREATE TABLE problems AS SELECT * FROM ("
+        + " UNION ALL ".join(checks)
+        + ") p(line, reference, field, value, reason)"
+    )
 
     # The same reference twice: identical rows count once; different contents reject them all.
-    has_reference = text["reference"] != ""
-    repeated = has_reference & text["reference"].duplicated(keep=False)
-    duplicates = 0
-    if repeated.any():
-        # A row's content: normalised values, or the raw text where a value could not be read.
-        content = normalised[repeated].astype(object).where(normalised[repeated].notna(), "")
-        content = content.astype(str).where(~rejected[repeated], pd.DataFrame(text)[repeated])
-        digest = pd.util.hash_pandas_object(content, index=False)
-        groups = pd.DataFrame({"reference": text["reference"][repeated], "digest": digest})
-        variants = groups.groupby("reference")["digest"].transform("nunique")
-        conflicting = variants > 1
-        if conflicting.any():
-            conflict_lines = (
-                pd.DataFrame({"reference": groups["reference"], "line": lines[repeated]})[
-                    conflicting
-                ]
-                .groupby("reference")["line"]
-                .agg(lambda ls: ", ".join(str(v) for v in sorted(ls)))
-            )
-            mask = pd.Series(False, index=frame.index)
-            mask[conflicting[conflicting].index] = True
-            flag(
-                mask,
-                "reference",
-                "Référence présente plusieurs fois avec des contenus différents (lignes "
-                + text["reference"][mask].map(conflict_lines)
-                + ")",
-                text["reference"],
-            )
-            rejected |= mask
-        identical_again = repeated & ~rejected & text["reference"].duplicated(keep="first")
-        identical_again &= ~conflicting.reindex(frame.index, fill_value=False)
-        duplicates = int(identical_again.sum())
-        rejected_or_repeat = rejected | identical_again
-    else:
-        rejected_or_repeat = rejected
-
-    rejections = (
-        pd.concat(problems, ignore_index=True).sort_values("line", kind="stable")
-        if problems
-        else pd.DataFrame(columns=REJECT_COLUMNS)
+    content = ", ".join(
+        f"coalesce(CAST(v_{c} AS VARCHAR), {c})" if c != "reference" else c for c in present
     )
-    accepted = normalised[~rejected_or_repeat].reset_index(drop=True)
-    accepted_refs = set(accepted["reference"])
-    found = (
-        pd.concat(value_findings, ignore_index=True) if value_findings else _BLANK_FINDINGS.copy()
+    con.execute(f"""
+        CREATE TABLE repeated AS
+        SELECT {LINE}, reference, hash({content}) AS digest,
+               {LINE} IN (SELECT line FROM problems) AS rejected
+        FROM n WHERE reference IN (
+            SELECT reference FROM n WHERE reference IS NOT NULL
+            GROUP BY reference HAVING count(*) > 1)
+    """)
+    con.execute(
+        """
+        INSERT INTO problems
+        SELECT r._line, r.reference, $field, r.reference, NULL
+        FROM repeated r SEMI JOIN (
+            SELECT reference FROM repeated GROUP BY reference HAVING count(DISTINCT digest) > 1
+        ) g USING (reference)
+    """,
+        {"field": raw.headers.get("reference", "Référence")},
     )
-    found = found[found["reference"].isin(accepted_refs)].drop_duplicates()
+    con.execute(f"""
+        CREATE TABLE dropped AS
+        SELECT line AS {LINE} FROM problems
+        UNION
+        SELECT {LINE} FROM (
+            SELECT {LINE}, row_number() OVER (PARTITION BY reference ORDER BY {LINE}) AS nth
+            FROM repeated WHERE NOT rejected
+              AND reference NOT IN (SELECT reference FROM problems WHERE reason IS NULL)
+        ) WHERE nth > 1
+    """)
+    rows_read = int(con.execute("SELECT count(*) FROM n").fetchall()[0][0])
+    rejected_rows = int(con.execute("SELECT count(DISTINCT line) FROM problems").fetchall()[0][0])
+    dropped = int(con.execute("SELECT count(*) FROM dropped").fetchall()[0][0])
+    if con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'line_offsets'"
+    ).fetchall()[0][0]:
+        con.execute("""
+            CREATE OR REPLACE TABLE problems AS
+            SELECT p.* REPLACE (CAST(p.line + coalesce(o.shift, 0) AS INTEGER) AS line)
+            FROM problems p ASOF LEFT JOIN line_offsets o ON p.line > o.key""")
+    con.execute("""
+        UPDATE problems SET reason = 'Référence présente plusieurs fois avec des contenus '
+            || 'différents (lignes ' || g.lines || ')'
+        FROM (SELECT reference, string_agg(line::VARCHAR, ', ' ORDER BY line) AS lines
+              FROM problems WHERE reason IS NULL GROUP BY reference) g
+        WHERE problems.reason IS NULL AND problems.reference = g.reference""")
+    rejections = con.execute(
+        "SELECT line, reference, field, value, reason FROM problems ORDER BY line, field"
+    ).df()
+    selected = ", ".join(f"v_{c} AS {c}" for c in present)
+    con.execute(
+        f"CREATE TABLE accepted AS SELECT {selected}, {LINE} "
+        f"FROM n ANTI JOIN dropped USING ({LINE})"
+    )
+    accepted = con.sql(f"SELECT {', '.join(present)} FROM accepted").to_arrow_table()
+    unknown = [
+        f"""SELECT reference, 'valeur_inconnue' AS kind, '{c}' AS field, {c} AS value,
+               {
+            _quote(
+                _UNKNOWN[c] + ", laissé vide (valeurs possibles : " + _labels(vocabularies[c]) + ")"
+            )
+        } AS message
+            FROM n SEMI JOIN accepted USING ({LINE})
+            WHERE {c} IS NOT NULL AND v_{c} IS NULL"""
+        for c in enums
+        if not COLUMN_BY_NAME[c].required
+    ]
+    value_findings = (
+        con.execute(" UNION ALL ".join(unknown)).df()
+        if unknown
+        else pd.DataFrame(columns=["reference", "kind", "field", "value", "message"])
+    )
     return Prepared(
         file_name=file_name,
         sha256=sha256,
-        rows_read=len(frame),
+        rows_read=rows_read,
         accepted=accepted,
         columns=present,
-        rejections=rejections.reset_index(drop=True),
-        rejected_rows=int(rejected.sum()),
-        duplicates=duplicates,
-        value_findings=found.reset_index(drop=True),
+        rejections=rejections,
+        rejected_rows=rejected_rows,
+        duplicates=dropped - rejected_rows,
+        value_findings=value_findings,
         ignored_headers=raw.ignored_headers,
     )
 
@@ -544,16 +714,9 @@ class ImportReport:
 
 
 def _stage(cur: Cursor, prepared: Prepared) -> None:
-    staged = prepared.accepted.copy()
-    for column in prepared.columns:
-        staged[column] = staged[column].astype(object)
-    cur.register("staged_raw", staged)
-    casts = ", ".join(
-        f"CAST({c} AS DATE) AS {c}" if c in DATE_COLUMNS else f"CAST({c} AS VARCHAR) AS {c}"
-        for c in prepared.columns
-    )
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {casts} FROM staged_raw")
-    cur.unregister("staged_raw")
+    cur.register("staged_arrow", prepared.accepted)
+    cur.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM staged_arrow")
+    cur.unregister("staged_arrow")
 
 
 def _changed_condition(columns: Iterable[str]) -> str:
@@ -581,8 +744,9 @@ def preview(store: Store, prepared: Prepared) -> ImportReport:
     with store.cursor() as cur:
         _stage(cur, prepared)
         added, updated, unchanged = _counts(cur, prepared)
+        findings = compute_findings(cur) + len(prepared.value_findings)
         cur.execute("DROP TABLE staged")
-    findings = len(findings_frame(prepared.accepted)) + len(prepared.value_findings)
+        cur.execute("DROP TABLE new_findings")
     return _report(prepared, added, updated, unchanged, findings, None)
 
 
@@ -661,25 +825,7 @@ def write_cases(
 
 def _refresh_findings(cur: Cursor, prepared: Prepared) -> int:
     """Recompute the findings of the cases just written, from what is now stored."""
-    if set(CANONICAL) <= set(prepared.columns):
-        state = prepared.accepted
-    else:
-        # Dates as ISO text, as in a prepared export.
-        selected = ", ".join(
-            f"strftime({c}, '%Y-%m-%d') AS {c}" if c in DATE_COLUMNS else c for c in CANONICAL
-        )
-        state = cur.execute(
-            f"SELECT {selected} FROM complaints SEMI JOIN staged USING (reference)"
-        ).df()
-    found = pd.concat([findings_frame(state), prepared.value_findings], ignore_index=True)
-    cur.execute("DELETE FROM findings WHERE reference IN (SELECT reference FROM staged)")
-    if len(found):
-        cur.register("new_findings", found)
-        cur.execute(
-            "INSERT INTO findings SELECT reference, kind, field, value, message FROM new_findings"
-        )
-        cur.unregister("new_findings")
-    return len(found)
+    return store_findings(cur, prepared.value_findings)
 
 
 def load(store: Store, prepared: Prepared, *, imported_at: datetime) -> ImportReport:

@@ -1,8 +1,9 @@
-"""Data-quality findings of stored cases, computed column by column over a whole frame.
+"""Data-quality findings of stored cases, computed in SQL over every case just written.
 
-The per-value rules are validation.py's; this module applies them to many records at once (each
-distinct value checked once). `validation.contact_findings` is the one-record reading of the same
-rules, and a test holds the two equal.
+The rules are validation.py's. SQL only accepts, with conservative patterns, the values that are
+plainly valid; every other distinct value is judged by validation.py in Python, which also words the
+message. `validation.contact_findings` is the one-record reading of the same rules, and a test holds
+the two equal.
 """
 
 from __future__ import annotations
@@ -11,135 +12,154 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from .fields import CHANNELS, COLUMN_BY_NAME, MEDIATOR_BY_CARRIER, MEDIATORS, label
-from .validation import (
-    email_problem,
-    mask_nir,
-    nir_problem,
-    phone_problem,
-    postcode_problem,
-)
+from .fields import CANONICAL, CHANNELS, DATE_COLUMNS, MEDIATOR_BY_CARRIER, MEDIATORS
+from .schema import Cursor
+from .validation import email_problem, mask_nir, nir_problem, phone_problem, postcode_problem
 
 FINDING_COLUMNS = ["reference", "kind", "field", "value", "message"]
 
-_CONTACT_FOR_CHANNEL = {"telephone": "phone", "email": "email", "courrier": "postal_address"}
-_NO_CONTACT_MESSAGE = {
-    "phone": "réclamation reçue par téléphone sans numéro pour rappeler",
-    "email": "réclamation reçue par voie électronique sans adresse électronique pour répondre",
-    "postal_address": "réclamation reçue par courrier sans adresse postale pour répondre",
+_NIR = "upper(regexp_replace(nir, '[ .\\t\\r\\n\\x{00A0}\\x{202F}-]', '', 'g'))"
+# Subsets of what validation.py accepts (a test checks it on many values); anything else goes to it.
+_PLAINLY_VALID = {
+    "nir": f"""regexp_full_match({_NIR}, '[123478][0-9]{{4}}([0-9]{{2}}|2[AB])[0-9]{{8}}')
+        AND 97 - TRY_CAST(substr(replace(replace({_NIR}, '2A', '19'), '2B', '18'), 1, 13)
+                          AS HUGEINT) % 97
+            = TRY_CAST(substr({_NIR}, 14, 2) AS INTEGER)""",
+    "email": r"""regexp_full_match(email,
+        '[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?'
+        || '(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}')""",
+    "phone": r"""regexp_full_match(phone, '(0[1-9]|\+33 ?[1-9])([ .]?[0-9]{2}){4}')""",
+    "postal_address": r"""regexp_matches(postal_address,
+            '(^|[^0-9])(0[1-9]|[1-8][0-9]|9[0-5])[0-9]{3}([^0-9]|$)')
+        AND NOT regexp_matches(postal_address, '(?i)(TSA|CS)')""",
 }
-_VALUE_RULES: tuple[tuple[str, str, Callable[[str], str | None]], ...] = (
-    ("nir", "nir_invalide", nir_problem),
-    ("email", "email_invalide", email_problem),
-    ("phone", "telephone_invalide", phone_problem),
-    ("postal_address", "code_postal_invalide", postcode_problem),
+_RULES: dict[str, tuple[str, Callable[[str], str | None]]] = {
+    "nir": ("nir_invalide", nir_problem),
+    "email": ("email_invalide", email_problem),
+    "phone": ("telephone_invalide", phone_problem),
+    "postal_address": ("code_postal_invalide", postcode_problem),
+}
+_NO_CONTACT = {
+    "telephone": ("phone", "réclamation reçue par téléphone sans numéro pour rappeler"),
+    "email": (
+        "email",
+        "réclamation reçue par voie électronique sans adresse électronique pour répondre",
+    ),
+    "courrier": (
+        "postal_address",
+        "réclamation reçue par courrier sans adresse postale pour répondre",
+    ),
+}
+_MISSING = (
+    ("last_name", "nom_manquant", "nom absent"),
+    ("first_name", "nom_manquant", "prénom absent"),
+    ("nir", "nir_manquant", "numéro de sécurité sociale absent"),
+    ("company", "entreprise_manquante", "entreprise / souscripteur absent"),
 )
-# Order of columns in which findings of one record are listed (validation.contact_findings').
-_ORDER = {
-    c: i
-    for i, c in enumerate(
-        ("last_name", "first_name", "nir", "email", "phone", "postal_address", "company")
+# Order of a record's findings, as validation.contact_findings lists them.
+FIELD_ORDER = ("last_name", "first_name", "nir", "email", "phone", "postal_address", "company")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _case(column: str, mapping: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN {_quote(k)} THEN {_quote(v)}" for k, v in mapping.items())
+    return f"CASE {column} {whens} END"
+
+
+def compute_findings(cur: Cursor) -> int:
+    """Fill the temporary table `new_findings` with the findings of every case in `staged`, as
+    stored once `staged` is written (stored values for the columns the file does not carry)."""
+    present = {r[0] for r in cur.execute("DESCRIBE staged").fetchall()}
+    columns = ", ".join(
+        f"s.{c}" if c in present else f"c.{c}"
+        for c in CANONICAL
+        if c not in DATE_COLUMNS or c in ("acknowledged_on", "responded_on")
     )
-}
-
-
-def _present(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
-    return frame[column].fillna("").astype(str).str.strip()
-
-
-def findings_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every soft finding of every record in `frame` (canonical columns, ISO dates as text)."""
-    parts: list[pd.DataFrame] = []
-    reference = _present(frame, "reference")
-
-    def add(mask: pd.Series, kind: str, column: str, value: object, message: object) -> None:
-        if mask.any():
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "reference": reference[mask],
-                        "kind": kind,
-                        "field": column,
-                        "value": value[mask] if isinstance(value, pd.Series) else value,
-                        "message": message[mask] if isinstance(message, pd.Series) else message,
-                    }
-                )
-            )
-
-    add(_present(frame, "last_name") == "", "nom_manquant", "last_name", "", "nom absent")
-    add(_present(frame, "first_name") == "", "nom_manquant", "first_name", "", "prénom absent")
-    nir = _present(frame, "nir")
-    add(nir == "", "nir_manquant", "nir", "", "numéro de sécurité sociale absent")
-
-    channel = _present(frame, "channel")
-    needed = channel.map(_CONTACT_FOR_CHANNEL)
-    for column, kind, rule in _VALUE_RULES:
-        values = _present(frame, column)
-        empty = values == ""
-        if column != "nir":
-            add(
-                empty & (needed == column),
-                "coordonnees_manquantes",
-                column,
-                "",
-                _NO_CONTACT_MESSAGE[column],
-            )
-        reasons = values.map({v: rule(v) for v in values[~empty].unique()})
-        bad = ~empty & reasons.notna()
-        shown = values[bad].map(mask_nir) if column == "nir" else values
-        add(bad, kind, column, shown.reindex(frame.index), reasons)
-    add(
-        _present(frame, "company") == "",
-        "entreprise_manquante",
-        "company",
-        "",
-        "entreprise / souscripteur absent",
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE finding_state AS
+        SELECT {columns} FROM staged s LEFT JOIN complaints c USING (reference)
+    """)
+    parts: list[str] = []
+    for column, kind, message in _MISSING:
+        parts.append(
+            f"SELECT reference, '{kind}', '{column}', '', {_quote(message)}, '{column}' "
+            f"FROM finding_state WHERE nullif(trim({column}), '') IS NULL"
+        )
+    for channel, (column, message) in _NO_CONTACT.items():
+        parts.append(
+            f"SELECT reference, 'coordonnees_manquantes', '{column}', '', {_quote(message)}, "
+            f"'{column}' FROM finding_state "
+            f"WHERE channel = '{channel}' AND nullif(trim({column}), '') IS NULL"
+        )
+    for column, (kind, problem) in _RULES.items():
+        values = cur.execute(f"""
+            SELECT DISTINCT {column} FROM finding_state
+            WHERE nullif(trim({column}), '') IS NOT NULL AND NOT coalesce({_PLAINLY_VALID[column]},
+                                                                           false)
+        """).fetchall()
+        judged = [(v, problem(v.strip())) for (v,) in values]
+        bad = pd.DataFrame(
+            [
+                (v, mask_nir(v.strip()) if column == "nir" else v.strip(), reason)
+                for v, reason in judged
+                if reason is not None
+            ],
+            columns=["raw", "shown", "reason"],
+            dtype=object,
+        )
+        cur.register(f"bad_{column}", bad)
+        parts.append(
+            f"SELECT reference, '{kind}', '{column}', b.shown, b.reason, '{column}' "
+            f"FROM finding_state JOIN bad_{column} b ON b.raw = {column}"
+        )
+    channel_label = _case("{}", {k: v[0].lower() for k, v in CHANNELS.items()})
+    mediator_label = _case("{}", {k: v[0] for k, v in MEDIATORS.items()})
+    derived = _case("risk_carrier", MEDIATOR_BY_CARRIER)
+    parts.append(f"""
+        SELECT reference, 'canal_reponse_different', 'response_channel',
+               {_case("response_channel", {k: v[0] for k, v in CHANNELS.items()})},
+               'réponse par ' || {channel_label.format("response_channel")}
+               || ' à une réclamation reçue par ' || {channel_label.format("channel")},
+               'response_channel'
+        FROM finding_state WHERE response_channel <> channel""")
+    parts.append(f"""
+        SELECT reference, 'mauvaise_orientation', 'mediator', {mediator_label.format("mediator")},
+               'le porteur de risque relève de : ' || {mediator_label.format(derived)}, 'mediator'
+        FROM finding_state WHERE mediator <> {derived}""")
+    parts.append("""
+        SELECT reference, 'ar_apres_reponse', 'acknowledged_on',
+               strftime(acknowledged_on, '%Y-%m-%d'),
+               'accusé de réception daté après la réponse (la réponse vaut accusé de réception)',
+               'acknowledged_on'
+        FROM finding_state WHERE acknowledged_on > responded_on""")
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE new_findings AS SELECT * EXCLUDE (sort_field) FROM ("
+        + " UNION ALL ".join(parts)
+        + ") f(reference, kind, field, value, message, sort_field)"
     )
+    for column in _RULES:
+        cur.unregister(f"bad_{column}")
+    cur.execute("DROP TABLE finding_state")
+    row = cur.execute("SELECT count(*) FROM new_findings").fetchall()
+    return int(row[0][0])
 
-    response_channel = _present(frame, "response_channel")
-    other_channel = (response_channel != "") & (channel != "") & (response_channel != channel)
-    add(
-        other_channel,
-        "canal_reponse_different",
-        "response_channel",
-        response_channel.map(lambda v: label(CHANNELS, v)),
-        "réponse par "
-        + response_channel.map(lambda v: label(CHANNELS, v).lower())
-        + " à une réclamation reçue par "
-        + channel.map(lambda v: label(CHANNELS, v).lower()),
+
+def store_findings(cur: Cursor, extra: pd.DataFrame) -> int:
+    """Replace the findings of the cases in `staged` by `new_findings` plus `extra` (findings the
+    file alone shows, such as an unknown value left empty); returns how many were stored."""
+    count = compute_findings(cur)
+    cur.execute("DELETE FROM findings WHERE reference IN (SELECT reference FROM staged)")
+    cur.execute(
+        "INSERT INTO findings SELECT reference, kind, field, value, message FROM new_findings"
     )
-
-    mediator = _present(frame, "mediator")
-    derived = _present(frame, "risk_carrier").map(MEDIATOR_BY_CARRIER).astype(object)
-    misrouted = (mediator != "") & derived.notna() & (mediator != derived)
-    add(
-        misrouted,
-        "mauvaise_orientation",
-        "mediator",
-        mediator.map(lambda v: label(MEDIATORS, v)),
-        derived.map(lambda v: f"le porteur de risque relève de : {label(MEDIATORS, v)}"),
-    )
-
-    acknowledged = _present(frame, "acknowledged_on")
-    responded = _present(frame, "responded_on")
-    add(
-        (acknowledged != "") & (responded != "") & (acknowledged > responded),
-        "ar_apres_reponse",
-        "acknowledged_on",
-        acknowledged,
-        "accusé de réception daté après la réponse (la réponse vaut accusé de réception)",
-    )
-
-    if not parts:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    found = pd.concat(parts)
-    found["_row"] = found.index
-    found["_col"] = found["field"].map(_ORDER).fillna(len(_ORDER))
-    found = found.sort_values(["_row", "_col"], kind="stable")
-    return found[FINDING_COLUMNS].reset_index(drop=True)
-
-
-def column_label(column: str) -> str:
-    return COLUMN_BY_NAME[column].header if column in COLUMN_BY_NAME else column
+    if len(extra):
+        cur.register("extra_findings", extra)
+        cur.execute(
+            "INSERT INTO findings SELECT reference, kind, field, value, message FROM extra_findings"
+        )
+        cur.unregister("extra_findings")
+    cur.execute("DROP TABLE new_findings")
+    return count + len(extra)
