@@ -84,8 +84,11 @@ class RawExport:
 
     def materialise(self, con: duckdb.DuckDBPyConnection) -> None:
         """Create the view `raw` (LINE, the canonical columns present, `_width`) in `con`."""
-        if self.frame_ is None and self.csv is not None and self._csv_by_duckdb(con):
-            return
+        if self.frame_ is None and self.csv is not None:
+            if self._csv_by_duckdb(con):
+                return
+            con.execute("DROP TABLE IF EXISTS raw_csv")
+            con.execute("DROP TABLE IF EXISTS line_offsets")  # Python's lines are exact
         if self.frame_ is None:
             header, rows, lines = _read_csv(self.data)
             self.frame_, self.bad_width = _assemble(rows, lines, self.positions, len(header))

@@ -284,3 +284,29 @@ def test_preview_counts_without_writing(store, load_text, tmp_path):
     assert report.import_id is None
     assert rows(store)["reference"].tolist() == ["R1"]
     assert rows(store)["responded_on"].isna().all()
+
+
+def test_blank_lines_and_breaks_keep_line_numbers(store, load_text):
+    text = (
+        "Référence;Date de réception;Canal;Nature;Objet;Formulation\n"
+        'R1;03/02/2025;Mail;Réclamation;Autre;"a\nb\nc"\n'  # lines 2-4
+        "\n"  # line 5, blank
+        "R2;2025-02-31;Mail;Réclamation;Autre;\n"  # line 6
+        'R3;03/02/2025;Mail;Réclamation;Autre;"d\ne"\n'  # lines 7-8
+        "R4;;Mail;Réclamation;Autre;\n"  # line 9
+    )
+    report = load_text(text)
+    assert report.added == 2
+    assert report.rejections[["line", "reference"]].values.tolist() == [[6, "R2"], [9, "R4"]]
+
+
+def test_breaks_inside_records_read_by_duckdb(store, load_text):
+    rows = "".join(
+        f'R{i};03/02/2025;Mail;Réclamation;Autre;"ligne\nsuivante"\n' for i in range(1, 40)
+    )
+    text = "Référence;Date de réception;Canal;Nature;Objet;Formulation\n" + rows
+    text += "R99;03/02/2025;Fax;Réclamation;Autre;\n"
+    report = load_text(text)
+    assert report.added == 39
+    # 39 records of two lines each after the header: R99 starts on line 2 + 78
+    assert report.rejections["line"].tolist() == [80]
