@@ -97,8 +97,8 @@ class RawExport:
             frame[column] = frame[column].astype(object)
         frame["_width"] = frame[LINE].map(self.bad_width).astype(object)
         con.register("raw_frame", frame)
-        con.execute("CREATE OR REPLACE TABLE raw_rows AS SELECT * FROM raw_frame")
-        con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_rows")
+        con.execute("CREATE OR REPLACE TEMP TABLE raw_rows AS SELECT * FROM raw_frame")
+        con.execute("CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM raw_rows")
         con.unregister("raw_frame")
 
     def _csv_by_duckdb(self, con: duckdb.DuckDBPyConnection) -> bool:
@@ -113,7 +113,7 @@ class RawExport:
         types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
         try:
             con.execute(
-                f"""CREATE OR REPLACE TABLE raw_csv AS
+                f"""CREATE OR REPLACE TEMP TABLE raw_csv AS
                     SELECT row_number() OVER () + 1 AS key, * FROM read_csv(
                         $path, delim = $delim, quote = '"', escape = '"', header = false,
                         skip = 1, auto_detect = false, strict_mode = true,
@@ -138,7 +138,7 @@ class RawExport:
             or "0"
         )
         con.execute(f"""
-            CREATE OR REPLACE TABLE line_offsets AS
+            CREATE OR REPLACE TEMP TABLE line_offsets AS
             SELECT key, sum(breaks) OVER (ORDER BY key) AS shift
             FROM (SELECT key, {breaks} AS breaks FROM raw_csv
                   WHERE {" OR ".join(f"contains({n}, chr(10))" for n in multiline) or "false"})
@@ -150,7 +150,7 @@ class RawExport:
         selected = ", ".join(f"c{p} AS {name}" for p, name in self.positions.items())
         blank = " AND ".join(f"{n} IS NULL" for n in names)  # DuckDB reads an empty cell as NULL
         con.execute(f"""
-            CREATE OR REPLACE VIEW raw AS
+            CREATE OR REPLACE TEMP VIEW raw AS
             SELECT key AS {LINE}, {selected}, NULL::VARCHAR AS _width
             FROM raw_csv WHERE NOT ({blank})""")
         return True
@@ -428,7 +428,9 @@ class Prepared:
     file_name: str
     sha256: str
     rows_read: int
-    accepted: pa.Table  # canonical columns the file carries, normalised (dates as dates)
+    # Canonical columns the file carries, normalised; None while they are still the temporary
+    # table `accepted` of the connection that prepared them (a whole import in one connection).
+    accepted: pa.Table | None
     columns: list[str]
     rejections: pd.DataFrame  # REJECT_COLUMNS, one row per problem
     rejected_rows: int
@@ -438,6 +440,7 @@ class Prepared:
 
     def with_reference(self, reference: str) -> Prepared:
         """The same one-row case under another reference (the form names cases on saving)."""
+        assert self.accepted is not None
         index = self.accepted.column_names.index("reference")
         table = self.accepted.set_column(
             index, "reference", pa.array([reference] * len(self.accepted))
@@ -478,7 +481,9 @@ def prepare(
     con.execute("SET enable_progress_bar = false")
     try:
         raw.materialise(con)
-        return _prepare(con, raw, import_day, objects, file_name, sha256)
+        prepared = _prepare(con, raw, import_day, objects, file_name, sha256)
+        prepared.accepted = con.sql("SELECT * FROM accepted").to_arrow_table()
+        return prepared
     finally:
         con.close()
         raw.close()
@@ -493,21 +498,14 @@ def _prepare(
     sha256: str,
 ) -> Prepared:
     present = [c for c in CANONICAL if c in raw.headers]
-    # Plain trim() is fast; the full set of white space only where a cell holds some.
-    trimmed = ", ".join(
-        rf"""nullif(CASE WHEN regexp_matches({c}, '[\t\r\n\x{{00A0}}]')
-                         THEN trim({c}, {_WHITESPACE}) ELSE trim({c}) END, '') AS {c}"""
-        for c in present
-    )
-    con.execute(f"CREATE TABLE t AS SELECT {LINE}, _width, {trimmed} FROM raw")
-    con.execute("DROP VIEW raw")
-    con.execute("DROP TABLE IF EXISTS raw_rows")
-    con.execute("DROP TABLE IF EXISTS raw_csv")
-
-    # Python judges each distinct spelling once; SQL joins the verdicts back.
+    vocabularies = _vocabularies(objects)
     dates = [c for c in present if c in DATE_COLUMNS]
+    enums = [c for c in present if c in vocabularies]
+
+    # Python judges each distinct spelling once (as written, white space included); SQL joins
+    # the verdicts back.
     if dates:
-        union = " UNION ".join(f"SELECT {c} AS text FROM t" for c in dates)
+        union = " UNION ".join(f"SELECT {c} AS text FROM raw" for c in dates)
         texts = [r[0] for r in con.execute(f"SELECT DISTINCT text FROM ({union})").fetchall()]
         parsed = [(t, _readable(t)) for t in texts if t is not None]
         day_map = pd.DataFrame(
@@ -515,34 +513,45 @@ def _prepare(
         )
         day_map["day"] = pd.to_datetime(day_map["day"]).astype("datetime64[s]")
         con.register("day_map_frame", day_map)
-        con.execute("CREATE TABLE day_map AS SELECT text, day::DATE AS day FROM day_map_frame")
+        con.execute("CREATE TEMP TABLE day_map AS SELECT text, day::DATE AS day FROM day_map_frame")
         con.unregister("day_map_frame")
-    vocabularies = _vocabularies(objects)
-    enums = [c for c in present if c in vocabularies]
     for column in enums:
         keys = value_keys(vocabularies[column])
-        texts = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM t").fetchall()]
+        texts = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM raw").fetchall()]
         mapping = pd.DataFrame(
             [(t, keys[fold(t)]) for t in texts if t is not None and fold(t) in keys],
             columns=["text", "value"],
             dtype=object,
         )
         con.register(f"map_{column}_frame", mapping)
-        con.execute(f"CREATE TABLE map_{column} AS SELECT * FROM map_{column}_frame")
+        con.execute(f"CREATE TEMP TABLE map_{column} AS SELECT * FROM map_{column}_frame")
         con.unregister(f"map_{column}_frame")
 
-    values, joins = [], []
-    for column in present:
-        if column in DATE_COLUMNS:
-            values.append(f"d_{column}.day AS v_{column}")
-            joins.append(f"LEFT JOIN day_map d_{column} ON d_{column}.text = t.{column}")
-        elif column in vocabularies:
-            values.append(f"m_{column}.value AS v_{column}")
-            joins.append(f"LEFT JOIN map_{column} m_{column} ON m_{column}.text = t.{column}")
-        else:
-            values.append(f"t.{column} AS v_{column}")
-    con.execute(f"CREATE TABLE n AS SELECT t.*, {', '.join(values)} FROM t {' '.join(joins)}")
-    con.execute("DROP TABLE t")
+    # One copy of the rows: every cell trimmed, plus the value read from dates and lists.
+    # Plain trim() is fast; the full set of white space only where a cell holds some.
+    cells, joins = [], []
+    for c in present:
+        cells.append(
+            rf"""nullif(CASE WHEN regexp_matches(r.{c}, '[\t\r\n\x{{00A0}}]')
+                             THEN trim(r.{c}, {_WHITESPACE}) ELSE trim(r.{c}) END, '') AS {c}"""
+        )
+        if c in DATE_COLUMNS:
+            cells.append(f"d_{c}.day AS v_{c}")
+            joins.append(f"LEFT JOIN day_map d_{c} ON d_{c}.text = r.{c}")
+        elif c in vocabularies:
+            cells.append(f"m_{c}.value AS v_{c}")
+            joins.append(f"LEFT JOIN map_{c} m_{c} ON m_{c}.text = r.{c}")
+    con.execute(
+        f"CREATE TEMP TABLE t AS SELECT r.{LINE}, r._width, {', '.join(cells)} "
+        f"FROM raw r {' '.join(joins)}"
+    )
+    con.execute("DROP VIEW raw")
+    con.execute("DROP TABLE IF EXISTS raw_rows")
+    con.execute("DROP TABLE IF EXISTS raw_csv")
+    texts_as_values = "".join(
+        f", {c} AS v_{c}" for c in present if c not in DATE_COLUMNS and c not in vocabularies
+    )
+    con.execute(f"CREATE TEMP VIEW n AS SELECT *{texts_as_values} FROM t")
 
     def header(column: str) -> str:
         return _quote(raw.headers.get(column, COLUMN_BY_NAME[column].header))
@@ -584,7 +593,7 @@ def _prepare(
             check(f"v_{column} {operator} v_received_on", column, _quote(reason))
     check("_width IS NOT NULL", "", "_width")
     con.execute(
-        "CREATE TABLE problems AS SELECT * FROM ("
+        "CREATE TEMP TABLE problems AS SELECT * FROM ("
         + " UNION ALL ".join(checks)
         + ") p(line, reference, field, value, reason)"
     )
@@ -594,7 +603,7 @@ def _prepare(
         f"coalesce(CAST(v_{c} AS VARCHAR), {c})" if c != "reference" else c for c in present
     )
     con.execute(f"""
-        CREATE TABLE repeated AS
+        CREATE TEMP TABLE repeated AS
         SELECT {LINE}, reference, hash({content}) AS digest,
                {LINE} IN (SELECT line FROM problems) AS rejected
         FROM n WHERE reference IN (
@@ -612,7 +621,7 @@ def _prepare(
         {"field": raw.headers.get("reference", "Référence")},
     )
     con.execute(f"""
-        CREATE TABLE dropped AS
+        CREATE TEMP TABLE dropped AS
         SELECT line AS {LINE} FROM problems
         UNION
         SELECT {LINE} FROM (
@@ -628,7 +637,7 @@ def _prepare(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'line_offsets'"
     ).fetchall()[0][0]:
         con.execute("""
-            CREATE OR REPLACE TABLE problems AS
+            CREATE OR REPLACE TEMP TABLE problems AS
             SELECT p.* REPLACE (CAST(p.line + coalesce(o.shift, 0) AS INTEGER) AS line)
             FROM problems p ASOF LEFT JOIN line_offsets o ON p.line > o.key""")
     con.execute("""
@@ -642,10 +651,9 @@ def _prepare(
     ).df()
     selected = ", ".join(f"v_{c} AS {c}" for c in present)
     con.execute(
-        f"CREATE TABLE accepted AS SELECT {selected}, {LINE} "
+        f"CREATE OR REPLACE TEMP TABLE accepted AS SELECT {selected}, {LINE} "
         f"FROM n ANTI JOIN dropped USING ({LINE})"
     )
-    accepted = con.sql(f"SELECT {', '.join(present)} FROM accepted").to_arrow_table()
     unknown = [
         f"""SELECT reference, 'valeur_inconnue' AS kind, '{c}' AS field, {c} AS value,
                {
@@ -663,11 +671,16 @@ def _prepare(
         if unknown
         else pd.DataFrame(columns=["reference", "kind", "field", "value", "message"])
     )
+    con.execute(f"ALTER TABLE accepted DROP COLUMN {LINE}")
+    con.execute("DROP VIEW n")
+    for table in ("t", "day_map", "problems", "repeated", "dropped", "line_offsets",
+                  *(f"map_{c}" for c in enums)):  # fmt: skip
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     return Prepared(
         file_name=file_name,
         sha256=sha256,
         rows_read=rows_read,
-        accepted=accepted,
+        accepted=None,
         columns=present,
         rejections=rejections,
         rejected_rows=rejected_rows,
@@ -717,6 +730,9 @@ class ImportReport:
 
 
 def _stage(cur: Cursor, prepared: Prepared) -> None:
+    if prepared.accepted is None:
+        cur.execute("ALTER TABLE accepted RENAME TO staged")
+        return
     cur.register("staged_arrow", prepared.accepted)
     cur.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM staged_arrow")
     cur.unregister("staged_arrow")
@@ -835,41 +851,43 @@ def load(store: Store, prepared: Prepared, *, imported_at: datetime) -> ImportRe
     """Write the accepted rows, the rejections and the import log in one transaction."""
     try:
         with store.transaction() as cur:
-            row = fetch_one(cur, "SELECT coalesce(max(id), 0) + 1 FROM imports")
-            import_id = int(row[0]) if row else 1
-            added, updated, unchanged, findings = write_cases(
-                cur,
-                prepared,
-                source=f"import #{import_id}",
-                at=imported_at,
-                calendar=store.calendar,
-            )
-            if len(prepared.rejections):
-                rejects = prepared.rejections.assign(import_id=import_id)
-                cur.register("new_rejects", rejects)
-                cur.execute(
-                    "INSERT INTO rejects SELECT import_id, line, reference, field, value, "
-                    "reason FROM new_rejects"
-                )
-                cur.unregister("new_rejects")
-            cur.execute(
-                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    import_id,
-                    prepared.file_name,
-                    prepared.sha256,
-                    imported_at,
-                    prepared.rows_read,
-                    added,
-                    updated,
-                    unchanged,
-                    prepared.duplicates,
-                    prepared.rejected_rows,
-                    findings,
-                ],
-            )
+            return _load(cur, prepared, imported_at=imported_at, calendar=store.calendar)
     except duckdb.Error as exc:
         raise ImportFileError(f"L'écriture dans la base a échoué ({exc}).") from exc
+
+
+def _load(
+    cur: Cursor, prepared: Prepared, *, imported_at: datetime, calendar: Calendar
+) -> ImportReport:
+    row = fetch_one(cur, "SELECT coalesce(max(id), 0) + 1 FROM imports")
+    import_id = int(row[0]) if row else 1
+    added, updated, unchanged, findings = write_cases(
+        cur, prepared, source=f"import #{import_id}", at=imported_at, calendar=calendar
+    )
+    if len(prepared.rejections):
+        rejects = prepared.rejections.assign(import_id=import_id)
+        cur.register("new_rejects", rejects)
+        cur.execute(
+            "INSERT INTO rejects SELECT import_id, line, reference, field, value, reason "
+            "FROM new_rejects"
+        )
+        cur.unregister("new_rejects")
+    cur.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            import_id,
+            prepared.file_name,
+            prepared.sha256,
+            imported_at,
+            prepared.rows_read,
+            added,
+            updated,
+            unchanged,
+            prepared.duplicates,
+            prepared.rejected_rows,
+            findings,
+        ],
+    )
     return _report(prepared, added, updated, unchanged, findings, import_id)
 
 
@@ -889,6 +907,17 @@ def import_file(
     imported_at: datetime,
     objects: tuple[str, ...],
 ) -> ImportReport:
-    """Read, check and load one export; raises ImportFileError (database unchanged) on failure."""
-    prepared = read_and_prepare(path, import_day=import_day, objects=objects)
-    return load(store, prepared, imported_at=imported_at)
+    """Read, check and load one export in one transaction of the store's own connection (the
+    rows are read once and never leave DuckDB); raises ImportFileError, the database unchanged,
+    when the file cannot be used."""
+    data_hash = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+    raw = read_export(path)
+    try:
+        with store.transaction() as cur:
+            raw.materialise(cur)
+            prepared = _prepare(cur, raw, import_day, objects, path.name, data_hash)
+            return _load(cur, prepared, imported_at=imported_at, calendar=store.calendar)
+    except duckdb.Error as exc:
+        raise ImportFileError(f"L'écriture dans la base a échoué ({exc}).") from exc
+    finally:
+        raw.close()

@@ -79,7 +79,7 @@ def compute_findings(cur: Cursor) -> int:
         if c not in DATE_COLUMNS or c in ("acknowledged_on", "responded_on")
     )
     cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE finding_state AS
+        CREATE OR REPLACE TEMP VIEW finding_state AS
         SELECT {columns} FROM staged s LEFT JOIN complaints c USING (reference)
     """)
     parts: list[str] = []
@@ -142,7 +142,7 @@ def compute_findings(cur: Cursor) -> int:
     )
     for column in _RULES:
         cur.unregister(f"bad_{column}")
-    cur.execute("DROP TABLE finding_state")
+    cur.execute("DROP VIEW finding_state")
     row = cur.execute("SELECT count(*) FROM new_findings").fetchall()
     return int(row[0][0])
 

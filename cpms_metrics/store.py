@@ -22,6 +22,7 @@ from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate
 from .settings import POLICIES, Settings, load_settings
 
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "database is locked")
+_QUIET = "SET enable_progress_bar = false"  # a long import must not draw on the terminal
 _WRITE_LOCK = threading.RLock()  # one writer per process; DuckDB's file lock covers other processes
 
 
@@ -71,11 +72,13 @@ class Store:
             if self._con is None:
                 self._con = self._connect()
             with self._con.cursor() as cur:
+                cur.execute(_QUIET)
                 yield cur
             return
         con = self._connect()
         try:
             with con.cursor() as cur:
+                cur.execute(_QUIET)
                 yield cur
         finally:
             con.close()
