@@ -921,3 +921,21 @@ def import_file(
         raise ImportFileError(f"L'écriture dans la base a échoué ({exc}).") from exc
     finally:
         raw.close()
+
+
+def import_log(store: Store, limit: int = 100) -> pd.DataFrame:
+    """The latest imports, newest first."""
+    with store.cursor() as cur:
+        return cur.execute(
+            "SELECT * FROM imports ORDER BY id DESC LIMIT $limit", {"limit": limit}
+        ).df()
+
+
+def rejects_of(store: Store, import_id: int) -> pd.DataFrame:
+    """The rejected lines of one import, as `--rejects` writes them."""
+    with store.cursor() as cur:
+        return cur.execute(
+            """SELECT line, reference, field AS "column", value, reason FROM rejects
+               WHERE import_id = $id ORDER BY line""",
+            {"id": import_id},
+        ).df()

@@ -9,12 +9,16 @@ the two equal.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .fields import CANONICAL, CHANNELS, DATE_COLUMNS, MEDIATOR_BY_CARRIER, MEDIATORS
 from .schema import Cursor
 from .validation import email_problem, mask_nir, nir_problem, phone_problem, postcode_problem
+
+if TYPE_CHECKING:
+    from .store import Store
 
 FINDING_COLUMNS = ["reference", "kind", "field", "value", "message"]
 
@@ -163,3 +167,70 @@ def store_findings(cur: Cursor, extra: pd.DataFrame) -> int:
         cur.unregister("extra_findings")
     cur.execute("DROP TABLE new_findings")
     return count + len(extra)
+
+
+# -- Reading findings back, for the data-quality page --------------------------------------------
+
+# Defined in validation.py; repeated here as the order in which the page lists kinds.
+KIND_ORDER = (
+    "nir_invalide", "nir_manquant", "email_invalide", "telephone_invalide",
+    "code_postal_invalide", "nom_manquant", "entreprise_manquante", "coordonnees_manquantes",
+    "canal_reponse_different", "mauvaise_orientation", "ar_apres_reponse", "valeur_inconnue",
+)  # fmt: skip
+
+
+def _scoped(scope: Any) -> tuple[str, dict[str, Any]]:
+    from .queries import _where
+
+    where, params = _where(scope)
+    params.pop("policy")  # findings do not depend on the deadline policy
+    return (
+        f"""SELECT f.*, c.received_on, c.nature, c.channel, c.object, c.handler
+            FROM findings f JOIN complaints c USING (reference)
+            WHERE c.received_on <= $as_of AND {where}""",
+        params,
+    )
+
+
+def findings_by_kind(store: Store, scope: Any) -> pd.DataFrame:
+    """Per kind: findings and cases concerned, in the scope's cases (requests included)."""
+    sql, params = _scoped(scope)
+    with store.cursor() as cur:
+        return cur.execute(
+            f"""SELECT kind, count(*) AS findings, count(DISTINCT reference) AS cases
+                FROM ({sql}) GROUP BY kind ORDER BY findings DESC, kind""",
+            params,
+        ).df()
+
+
+def findings_by_month(store: Store, scope: Any) -> pd.DataFrame:
+    """Per cohort month and kind: how many findings."""
+    sql, params = _scoped(scope)
+    with store.cursor() as cur:
+        return cur.execute(
+            f"""SELECT strftime(received_on, '%Y-%m') AS month, kind, count(*) AS findings
+                FROM ({sql}) GROUP BY ALL ORDER BY month, kind""",
+            params,
+        ).df()
+
+
+def finding_cases(
+    store: Store, scope: Any, kind: str, *, limit: int = 50, offset: int = 0
+) -> tuple[int, pd.DataFrame]:
+    """The cases behind one kind of finding, newest first: (total, one page of rows)."""
+    if kind not in KIND_ORDER:
+        raise ValueError(f"unknown finding kind {kind!r}")
+    sql, params = _scoped(scope)
+    params = {**params, "kind": kind, "limit": limit, "offset": offset}
+    with store.cursor() as cur:
+        total = cur.execute(
+            f"SELECT count(*) FROM ({sql}) WHERE kind = $kind",
+            {k: v for k, v in params.items() if k not in ("limit", "offset")},
+        ).fetchall()[0][0]
+        rows = cur.execute(
+            f"""SELECT reference, received_on, channel, object, handler, field, value, message
+                FROM ({sql}) WHERE kind = $kind
+                ORDER BY received_on DESC, reference LIMIT $limit OFFSET $offset""",
+            params,
+        ).df()
+    return int(total), rows
