@@ -191,6 +191,9 @@ def _with_quantiles(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in COUNT_COLUMNS:  # counts stay integers whatever the SQL type of count_if
+        if column in frame.columns:
+            frame[column] = frame[column].fillna(0).astype("int64")
     records = frame.to_dict("records")
     frame["ack_compliance_rate"] = [compliance_rate(r, "ack") for r in records]
     frame["response_compliance_rate"] = [compliance_rate(r, "response") for r in records]

@@ -1,0 +1,78 @@
+"""Médiation: escalation rate per month, per object and per mediator, misrouted referrals, days
+from complaint to referral, and each mediator's address as the procedure gives it."""
+
+import streamlit as st
+
+from cpms_metrics.charts import ESCALATION_COLOUR, breakdown_chart, count_chart, rate_chart
+from cpms_metrics.fields import label, object_vocabulary
+from cpms_metrics.worklist import mediator_label
+from ui import data
+from ui.format import format_days
+from ui.page import page_setup
+from ui.widgets import (
+    breakdown,
+    chart,
+    count_card,
+    mediator_directory,
+    mediators_table,
+    misrouted_table,
+    no_data,
+    paged,
+    rate_card,
+)
+
+filters = page_setup("Médiation")
+escalation = data.kpis(filters)["escalation"]
+delays = data.referral_delay_stats(filters)
+misrouted = data.count_cases(filters, "misrouted")
+
+cards = st.columns(4)
+with cards[0]:
+    count_card("Saisines du médiateur", escalation["escalated"])
+with cards[1]:
+    rate_card("Taux de saisine", escalation["rate"], help="Saisines / réclamations reçues.")
+with cards[2]:
+    count_card(
+        "Mauvaises orientations", misrouted,
+        help="Médiateur saisi différent de celui dont relève le porteur de risque.",
+    )  # fmt: skip
+with cards[3]:
+    st.metric(
+        "Délai médian avant saisine", format_days(delays["median_days"]), border=True,
+        help=f"De la réception à la saisine ; 9 sur 10 en {format_days(delays['p90_days'])} "
+        "ou moins.",
+    )  # fmt: skip
+
+series = (("escalation_rate", "Taux de saisine", ESCALATION_COLOUR),)
+left, right = st.columns(2)
+with left:
+    st.subheader("Taux de saisine par mois")
+    months = data.monthly(filters)
+    monthly_rate = rate_chart(months, filters.months, filters.as_of, series, target=None)
+    chart(monthly_rate.update_yaxes(title_text="Saisines"))
+with right:
+    st.subheader("Taux de saisine par objet")
+    objects = data.summary(filters, "object")
+    names = object_vocabulary(tuple(objects["key"]))
+    chart(breakdown_chart(breakdown(objects, lambda v: label(names, v)), "label", series))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Par médiateur")
+    mediators_table(breakdown(data.summary(filters, "mediator"), mediator_label))
+with right:
+    st.subheader("Jours entre la réclamation et la saisine")
+    chart(count_chart(data.referral_delays(filters), "Jours depuis la réception"))
+
+st.subheader("Saisines mal orientées")
+if misrouted:
+    paged(
+        "misrouted", misrouted,
+        lambda limit, offset: data.list_cases(filters, "misrouted", limit, offset),
+        misrouted_table, "saisines",
+    )  # fmt: skip
+else:
+    no_data("Aucune saisine mal orientée sur la période.")
+
+st.subheader("Médiateurs compétents selon la procédure")
+mediator_directory()

@@ -1,0 +1,52 @@
+"""AppTest fixtures: a fresh database per test, built by the real importer, and no cache shared
+between tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.app.known_export import build_db
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ("dashboard.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("[0-9]*.py")))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """CPMS_DB points at a temporary file that does not exist yet."""
+    path = tmp_path / "cpms.duckdb"
+    monkeypatch.setenv("CPMS_DB", str(path))
+    monkeypatch.delenv("CPMS_POLICY", raising=False)
+    return path
+
+
+@pytest.fixture
+def known_db(db_path: Path) -> Path:
+    """The known export of tests/app/known_export.py, imported."""
+    return build_db(db_path)
+
+
+def run_page(page: str, params: dict[str, str] | None = None) -> AppTest:
+    """Run `page` (relative to the project root) once, with these URL parameters."""
+    at = AppTest.from_file(str(ROOT / page), default_timeout=30)
+    for name, value in (params or {}).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def shown_metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}

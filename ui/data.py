@@ -1,0 +1,214 @@
+"""Cached accessors: every figure a page shows comes through here, from `cpms_metrics`.
+
+The store opens a connection per query and closes it (`keep_open=False`), so a nightly import can
+write to the file while the dashboard is open; results are cached on the file's data version, so
+the next interaction after an import shows the new data. A `CpmsError` met on the way is shown
+as an error with its title and stops the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pandas as pd
+import streamlit as st
+
+from cpms_metrics import CpmsError, Store, demo, open_store, queries, worklist
+from cpms_metrics.settings import Settings, load_settings
+from ui.filters import Filters
+
+SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "complaints.csv"
+
+
+def _stop(exc: CpmsError) -> NoReturn:
+    st.error(f"**{exc.title}** — {exc.message}", icon=":material/error:")
+    st.stop()
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except CpmsError as exc:
+        _stop(exc)
+
+
+@st.cache_resource(show_spinner="Préparation de la base de données…")
+def _open(path: str) -> Store:
+    """The store at `path`; on the very first run (no file yet) it is filled with the sample."""
+    first_run = not Path(path).exists()
+    config = load_settings()
+    store = open_store(path, config, keep_open=False)
+    if first_run and SAMPLE_PATH.exists():
+        now = datetime.now()
+        demo.load_sample(
+            store, SAMPLE_PATH, today=now.date(), imported_at=now, objects=config.objects
+        )
+    return store
+
+
+def store() -> Store:
+    try:
+        return _open(str(settings().db_path))
+    except CpmsError as exc:
+        _stop(exc)
+
+
+# One cached entry point: (database, data version, query name, arguments) -> result.
+_QUERIES: dict[str, Callable[..., Any]] = {
+    "kpis": lambda s, scope: queries.kpis(s, as_of=scope.as_of, scope=scope),
+    "summary": queries.summarise,
+    "monthly": queries.monthly,
+    "bands": worklist.open_case_bands,
+    "handlers": worklist.open_case_handlers,
+    "count_open": worklist.count_open_cases,
+    "open_cases": worklist.open_cases,
+    "count_cases": worklist.count_cases,
+    "list_cases": worklist.list_cases,
+    "delays": worklist.delay_distribution,
+    "answer_durations": worklist.answer_durations,
+    "referral_delays": worklist.referral_delays,
+    "referral_stats": worklist.referral_delay_stats,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cached(path: str, version: str, name: str, scope: Any, *args: Any, **kwargs: Any) -> Any:
+    return _QUERIES[name](_open(path), scope, *args, **kwargs)
+
+
+def _call(name: str, filters: Filters, *args: Any, **kwargs: Any) -> Any:
+    current = store()
+    try:
+        return _cached(
+            str(current.path), current.data_version(), name, filters.scope(), *args, **kwargs
+        )
+    except CpmsError as exc:
+        _stop(exc)
+
+
+# --- About the database -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    first_day: date | None
+    last_day: date | None
+    records: int
+    companies: tuple[str, ...]
+    is_sample: bool
+
+    @property
+    def first_month(self) -> str | None:
+        return None if self.first_day is None else self.first_day.strftime("%Y-%m")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _info(path: str, version: str) -> DataInfo:
+    current = _open(path)
+    first, last, records = worklist.data_bounds(current)
+    return DataInfo(
+        first, last, records, tuple(worklist.companies(current)), demo.is_sample(current)
+    )
+
+
+def info() -> DataInfo:
+    current = store()
+    try:
+        return _info(str(current.path), current.data_version())
+    except CpmsError as exc:
+        _stop(exc)
+
+
+# --- Figures ------------------------------------------------------------------------------------
+
+
+def kpis(filters: Filters) -> dict[str, Any]:
+    """rules.md §6, exactly as `python -m cpms_metrics kpis --json` gives it."""
+    result: dict[str, Any] = _call("kpis", filters)
+    return result
+
+
+def summary(filters: Filters, by: str | None = None) -> pd.DataFrame:
+    frame: pd.DataFrame = _call("summary", filters, by)
+    return frame
+
+
+def monthly(filters: Filters) -> pd.DataFrame:
+    frame: pd.DataFrame = _call("monthly", filters)
+    return frame
+
+
+def monthly_by_object(filters: Filters, objects: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """`monthly` for each object, with the other filters as they are."""
+    return {key: monthly(replace(filters, objects=(key,))) for key in objects}
+
+
+def open_case_bands(filters: Filters) -> dict[str, int]:
+    bands: dict[str, int] = _call("bands", filters)
+    return bands
+
+
+def open_case_handlers(filters: Filters) -> dict[str, int]:
+    handlers: dict[str, int] = _call("handlers", filters)
+    return handlers
+
+
+def count_open_cases(filters: Filters, bands: Sequence[str], handler: str | None) -> int:
+    count: int = _call("count_open", filters, bands=tuple(bands), handler=handler)
+    return count
+
+
+def open_cases(
+    filters: Filters, bands: Sequence[str], handler: str | None, limit: int | None, offset: int
+) -> pd.DataFrame:
+    frame: pd.DataFrame = _call(
+        "open_cases", filters, bands=tuple(bands), handler=handler, limit=limit, offset=offset
+    )
+    return frame
+
+
+def count_cases(filters: Filters, name: str) -> int:
+    count: int = _call("count_cases", filters, name)
+    return count
+
+
+def list_cases(filters: Filters, name: str, limit: int, offset: int) -> pd.DataFrame:
+    frame: pd.DataFrame = _call("list_cases", filters, name, limit=limit, offset=offset)
+    return frame
+
+
+def delay_distribution(filters: Filters, step: str) -> pd.DataFrame:
+    frame: pd.DataFrame = _call("delays", filters, step)
+    return frame
+
+
+def time_to_answer(filters: Filters) -> pd.DataFrame:
+    return worklist.time_to_answer(_call("answer_durations", filters))
+
+
+def referral_delays(filters: Filters) -> pd.DataFrame:
+    frame: pd.DataFrame = _call("referral_delays", filters)
+    return frame
+
+
+def referral_delay_stats(filters: Filters) -> dict[str, float | None]:
+    stats: dict[str, float | None] = _call("referral_stats", filters)
+    return stats
+
+
+def open_cases_files(
+    filters: Filters, bands: Sequence[str], handler: str | None
+) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
+    """CSV and XLSX of every open case the worklist shows, built only when downloaded (outside
+    the page's run, hence straight from the domain)."""
+    current, scope = store(), filters.scope()
+
+    def readable() -> pd.DataFrame:
+        rows = worklist.open_cases(current, scope, bands=bands, handler=handler, limit=None)
+        return worklist.readable_open_cases(rows)
+
+    return (lambda: worklist.to_csv_bytes(readable())), (lambda: worklist.to_xlsx_bytes(readable()))

@@ -1,0 +1,72 @@
+"""French formats for what the pages show: rates, counts, days, dates, months, changes.
+
+The number formats are the charts' own (`cpms_metrics.charts`), so a card and the hover text of
+a chart never disagree; this module adds what only the page frame needs.
+"""
+
+from __future__ import annotations
+
+from cpms_metrics.charts import (
+    DASH,
+    NNBSP,
+    format_count,
+    format_date,
+    format_days,
+    format_decimal,
+    format_rate,
+    month_label,
+)
+
+__all__ = [
+    "DASH",
+    "count_change",
+    "count_noun",
+    "format_count",
+    "format_date",
+    "format_days",
+    "format_decimal",
+    "format_rate",
+    "month_label",
+    "period_label",
+    "points_change",
+]
+
+POLICY_LABELS = {"cpms": "Engagement CPMS", "acpr": "Référentiel ACPR"}
+POLICY_RULES = {
+    "cpms": "AR sous 10 jours calendaires, réponse sous 2 mois",
+    "acpr": "AR sous 10 jours ouvrables, réponse sous 2 mois, à compter de l'envoi",
+}
+
+
+def period_label(month_from: str, month_to: str, long: bool = False) -> str:
+    """`de janv. 2025 à déc. 2025`, or `en janv. 2025` for a single month."""
+    if month_from == month_to:
+        return f"en {month_label(month_from, long)}"
+    return f"de {month_label(month_from, long)} à {month_label(month_to, long)}"
+
+
+def count_noun(count: int, singular: str, plural: str | None = None) -> str:
+    """`0 dossier`, `1 dossier`, `12 345 dossiers` (French: 0 and 1 are singular)."""
+    return f"{format_count(count)} {singular if count <= 1 else plural or singular + 's'}"
+
+
+def points_change(current: float | None, previous: float | None) -> str | None:
+    """Change of a rate in percentage points, signed with an ASCII minus so that `st.metric`
+    colours it (`+1,2 pt`, `-0,8 pt`); None when either side has nothing to judge."""
+    if current is None or previous is None:
+        return None
+    points = round((current - previous) * 100, 1)
+    if points == 0:
+        return "0"
+    sign = "+" if points > 0 else "-"
+    return f"{sign}{format_decimal(abs(points))}{NNBSP}pt"
+
+
+def count_change(current: int, previous: int | None) -> str | None:
+    """Change of a count (`+12`, `-3`, `0`); None without a previous figure."""
+    if previous is None:
+        return None
+    change = current - previous
+    if change == 0:
+        return "0"
+    return f"{'+' if change > 0 else '-'}{format_count(abs(change))}"

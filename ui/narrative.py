@@ -1,0 +1,52 @@
+"""The sentence for executives at the top of the overview: the period in a few words, every
+number in it taken from the same `kpis` object as the cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ui.filters import Filters
+from ui.format import POLICY_LABELS, count_noun, format_count, format_rate, period_label
+
+
+def executive_summary(now: dict[str, Any], before: dict[str, Any] | None, filters: Filters) -> str:
+    """A short French paragraph (Markdown) summing up the period."""
+    period = period_label(filters.month_from, filters.month_to, long=True)
+    period = period[0].upper() + period[1:]
+    complaints = now["complaints"]
+    if complaints == 0:
+        return f"{period}, aucune réclamation n'a été reçue."
+    text = f"{period}, **{count_noun(complaints, 'réclamation', 'réclamations')}** "
+    text += "a été reçue" if complaints == 1 else "ont été reçues"
+    if before is not None and before["complaints"]:
+        text += f" ({format_count(before['complaints'])} sur la période précédente)"
+    text += ". "
+    ack, response = now["ack"]["compliance_rate"], now["response"]["compliance_rate"]
+    policy = POLICY_LABELS[filters.policy]
+    judged = [
+        f"**{format_rate(rate)}** des {what}"
+        for rate, what in ((ack, "accusés de réception"), (response, "réponses"))
+        if rate is not None
+    ]
+    if judged:
+        text += f"{' et '.join(judged)} ont respecté les délais ({policy}). "
+    else:
+        text += "Aucun délai n'est encore échu : la conformité ne peut pas encore être jugée. "
+    overdue = now["response"]["overdue"]
+    if overdue:
+        text += (
+            f"**{count_noun(overdue, 'réponse est', 'réponses sont')} en retard** "
+            "sur des dossiers encore ouverts. "
+        )
+    else:
+        text += "Aucun dossier ouvert n'a dépassé son délai de réponse. "
+    escalated = now["escalation"]["escalated"]
+    if escalated:
+        text += (
+            f"{count_noun(escalated, 'réclamation a', 'réclamations ont')} été portée"
+            f"{'s' if escalated > 1 else ''} devant un médiateur "
+            f"({format_rate(now['escalation']['rate'])})."
+        )
+    else:
+        text += "Aucune réclamation n'a été portée devant un médiateur."
+    return text

@@ -1,0 +1,84 @@
+"""The frame of every page: configuration, the French menu, the filters, and the header line that
+says which period, date and policy the figures use. `page_setup` is the first line of each page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from ui import data
+from ui.filters import Filters, current_filters, filter_widgets
+from ui.format import POLICY_RULES
+
+# (section, page file, label, icon); a new page is one more line here.
+MENU: tuple[tuple[str, str, str, str], ...] = (
+    ("", "dashboard.py", "Vue d'ensemble", ":material/dashboard:"),
+    ("Conformité", "pages/1_accuses_de_reception.py", "Accusés de réception",
+     ":material/mark_email_read:"),
+    ("Conformité", "pages/2_delais_de_reponse.py", "Délais de réponse", ":material/schedule:"),
+    ("Conformité", "pages/3_objets.py", "Objets", ":material/category:"),
+    ("Conformité", "pages/4_mediation.py", "Médiation", ":material/balance:"),
+    ("Suivi", "pages/5_dossiers_a_echeance.py", "Dossiers à échéance", ":material/event_upcoming:"),
+)  # fmt: skip
+
+
+def _menu(filters: Filters) -> None:
+    params = filters.query_params()  # a page link keeps the filters in the URL
+    section = ""
+    for heading, page, label, icon in MENU:
+        if heading != section:
+            st.caption(heading)
+            section = heading
+        try:
+            st.page_link(page, label=label, icon=icon, query_params=params)
+        except StreamlitPageNotFoundError:
+            return  # a page run on its own, as its own entry point: no other page to link to
+
+
+def page_setup(title: str) -> Filters:
+    """Configure the page, draw the menu, the filters and the header; returns the filters."""
+    st.set_page_config(
+        page_title=f"{title} · CPMS réclamations",
+        page_icon=":material/fact_check:",
+        layout="wide",
+    )
+    st.html(Path(__file__).with_name("style.css"))
+    # The access check for this page goes here, so that no page can forget it.
+    config = data.settings()
+    info = data.info()
+    today = date.today()
+    filters, problems = current_filters(today, config.policy, config.objects)
+    with st.sidebar:
+        st.markdown("#### :material/fact_check: Réclamations CPMS")
+        _menu(filters)
+        st.divider()
+        filter_widgets(
+            filters,
+            today=today,
+            default_policy=config.policy,
+            objects=config.objects,
+            companies=info.companies,
+            first_month=info.first_month,
+        )
+    st.title(title)
+    st.caption(f":material/filter_list: {filters.describe()} — {POLICY_RULES[filters.policy]}.")
+    if info.is_sample:
+        st.info(
+            "**Données d'exemple** — ce tableau de bord montre un jeu de réclamations fictif, "
+            "décalé pour paraître actuel. Importez un export réel avec "
+            "`python -m cpms_metrics import export.csv`.",
+            icon=":material/science:",
+        )
+    if problems:
+        st.warning("Lien partiellement lu : " + " ; ".join(problems) + ".", icon=":material/link:")
+    if info.records == 0:
+        st.info(
+            "La base ne contient encore aucune réclamation : les indicateurs s'afficheront après "
+            "le premier import (`python -m cpms_metrics import export.csv`).",
+            icon=":material/inbox:",
+        )
+    return filters

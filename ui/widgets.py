@@ -1,0 +1,299 @@
+"""Pieces the pages share: charts, cards, paged tables of cases with French labels."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from cpms_metrics.charts import STATUS_LABELS
+from cpms_metrics.fields import (
+    CHANNELS,
+    MEDIATOR_ADDRESSES,
+    MEDIATOR_BY_CARRIER,
+    RISK_CARRIERS,
+    label,
+    object_vocabulary,
+)
+from cpms_metrics.validation import mask_nir
+from cpms_metrics.worklist import BANDS, mediator_label
+from ui.format import (
+    count_change,
+    format_count,
+    format_date,
+    format_days,
+    format_rate,
+    points_change,
+)
+
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": [
+        "zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+    ],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}  # fmt: skip
+PAGE_SIZES = (25, 50, 100)
+# The worklist's bands: a coloured icon for cards and pills, a translucent row colour that reads
+# on the light and the dark theme alike.
+BAND_ICONS = {
+    "overdue": ":red[:material/error:]",
+    "due_3": ":orange[:material/alarm:]",
+    "due_10": ":blue[:material/schedule:]",
+    "later": ":gray[:material/event:]",
+}
+BAND_COLOURS = {
+    "overdue": "rgba(239, 68, 68, 0.16)",
+    "due_3": "rgba(249, 115, 22, 0.18)",
+    "due_10": "rgba(59, 130, 246, 0.12)",
+    "later": "",
+}
+
+
+def chart(fig: go.Figure) -> None:
+    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG)
+
+
+def rate_card(
+    title: str,
+    value: float | None,
+    previous: float | None = None,
+    *,
+    lower_is_better: bool = False,
+    help: str | None = None,
+) -> None:
+    """A rate in French (`84,9 %`, `—` when there is nothing to judge) and its change in points
+    against `previous` when there is one."""
+    _card(title, format_rate(value), points_change(value, previous), lower_is_better, help)
+
+
+def count_card(
+    title: str,
+    value: int,
+    previous: int | None = None,
+    *,
+    lower_is_better: bool = False,
+    help: str | None = None,
+) -> None:
+    """A count with French separators (`12 345`) and its change against `previous`."""
+    _card(title, format_count(value), count_change(value, previous), lower_is_better, help)
+
+
+def _card(
+    title: str, value: str, change: str | None, lower_is_better: bool, help: str | None
+) -> None:
+    colour: Literal["off", "inverse", "normal"] = (
+        "off" if change == "0" else "inverse" if lower_is_better else "normal"
+    )
+    st.metric(title, value, delta=change, delta_color=colour, help=help, border=True)
+
+
+# What each status means, for the acknowledgement and the answer pages.
+STATUS_HELP = {
+    "ack": {
+        "on_time": "AR (ou réponse) envoyé au plus tard à l'échéance.",
+        "late": "AR envoyé après l'échéance.",
+        "overdue": "Pas d'AR, échéance dépassée.",
+        "pending": "Pas encore d'AR, échéance à venir.",
+    },
+    "response": {
+        "on_time": "Réponse envoyée au plus tard à l'échéance.",
+        "late": "Réponse envoyée après l'échéance.",
+        "overdue": "Sans réponse, échéance dépassée.",
+        "pending": "Sans réponse, échéance à venir.",
+    },
+}
+
+
+def status_cards(block: dict[str, Any], step: str, rate_title: str, done: str) -> None:
+    """The rate, the four status counts and the median delay of one `kpis` block (`ack` or
+    `response`); `done` names what is counted in the delay help ("AR", "réponses")."""
+    cards = st.columns(6)
+    with cards[0]:
+        rate_card(
+            rate_title,
+            block["compliance_rate"],
+            help="Dans les délais / (dans les délais + en retard + hors délai en cours) ; "
+            "les dossiers en attente ne sont pas encore jugés.",
+        )
+    for column, (status, title) in zip(cards[1:5], STATUS_LABELS.items(), strict=True):
+        with column:
+            count_card(title, block[status], help=STATUS_HELP[step][status])
+    with cards[5]:
+        st.metric(
+            "Délai médian",
+            format_days(block["median_days"]),
+            border=True,
+            help=f"9 {done} sur 10 en {format_days(block['p90_days'])} ou moins "
+            "(jours calendaires depuis le début du délai).",
+        )
+
+
+def paged(
+    key: str,
+    total: int,
+    fetch: Callable[[int, int], pd.DataFrame],
+    show: Callable[[pd.DataFrame], None],
+    noun: str = "dossiers",
+) -> None:
+    """A list of `total` rows, one page at a time: only the page shown is read
+    (`fetch(limit, offset)`), the page widgets sit under the table."""
+    table = st.container()
+    size_key, page_key = f"{key}_size", f"{key}_page"
+    size = int(st.session_state.get(size_key, PAGE_SIZES[0]))
+    pages = max(1, math.ceil(total / size))
+    if st.session_state.get(page_key, 1) > pages:
+        st.session_state[page_key] = pages
+    info, page_col, size_col = st.columns([5, 1, 1], vertical_alignment="bottom")
+    page = int(page_col.number_input(f"Page (sur {pages})", 1, pages, key=page_key, step=1))
+    size_col.selectbox("Lignes par page", PAGE_SIZES, key=size_key)
+    offset = (page - 1) * size
+    info.caption(
+        f"{noun.capitalize()} {format_count(offset + 1)} à "
+        f"{format_count(min(offset + size, total))} sur {format_count(total)}"
+    )
+    with table:
+        show(fetch(size, offset))
+
+
+def _objects(frame: pd.DataFrame) -> dict[str, Any]:
+    return object_vocabulary(tuple(str(o) for o in frame["object"].dropna().unique()))
+
+
+def _text(value: Any, format_value: Callable[[Any], str]) -> str:
+    return (
+        ""
+        if value is None or (not isinstance(value, str) and pd.isna(value))
+        else format_value(value)
+    )
+
+
+def late_cases_table(frame: pd.DataFrame, done_title: str) -> None:
+    """Late or overdue cases (`worklist.CASE_LISTS['ack_late' | 'answer_late']`)."""
+    objects = _objects(frame)
+    shown = pd.DataFrame(
+        {
+            "Référence": frame["reference"],
+            "Statut": frame["status"].map(STATUS_LABELS),
+            "Jours de retard": frame["days_late"],
+            "Reçue le": frame["received_on"],
+            "Échéance": frame["due"],
+            done_title: frame["done_on"],
+            "Canal": frame["channel"].map(lambda v: label(CHANNELS, v)),
+            "Objet": frame["object"].map(lambda v: label(objects, v)),
+            "Gestionnaire": frame["handler"].fillna("Non attribué"),
+        }
+    )
+    _table(_dates_as_text(shown))
+
+
+def misrouted_table(frame: pd.DataFrame) -> None:
+    shown = pd.DataFrame(
+        {
+            "Référence": frame["reference"],
+            "Saisine le": frame["mediator_referred_on"],
+            "Porteur de risque": frame["risk_carrier"].map(lambda v: label(RISK_CARRIERS, v)),
+            "Médiateur saisi": frame["mediator"].map(mediator_label),
+            "Médiateur compétent": frame["derived_mediator"].map(mediator_label),
+            "Gestionnaire": frame["handler"].fillna("Non attribué"),
+        }
+    )
+    _table(_dates_as_text(shown))
+
+
+def open_cases_table(frame: pd.DataFrame) -> None:
+    """The worklist: one row per open complaint, coloured by how close its deadline is."""
+    objects = _objects(frame)
+    shown = pd.DataFrame(
+        {
+            "Situation": frame["band"].map(BANDS),
+            "Référence": frame["reference"],
+            "À faire": frame["next_step"].map({"ack": "AR", "answer": "Réponse"}),
+            "Échéance": frame["next_due"],
+            "Jours restants": frame["days_left"],
+            "Gestionnaire": frame["handler"].fillna("Non attribué"),
+            "Objet": frame["object"].map(lambda v: label(objects, v)),
+            "Canal": frame["channel"].map(lambda v: label(CHANNELS, v)),
+            "Adhérent": [
+                " ".join(p for p in (_text(f, str), _text(n, str)) if p)
+                for f, n in zip(frame["first_name"], frame["last_name"], strict=True)
+            ],
+            "NIR": frame["nir"].map(lambda v: _text(v, lambda n: mask_nir(str(n)))),
+        }
+    )
+    colours = [BAND_COLOURS[b] for b in frame["band"]]
+    styled = _dates_as_text(shown).style.apply(
+        lambda row: (
+            [f"background-color: {colours[row.name]}" if colours[row.name] else ""] * len(row)
+        ),
+        axis=1,
+    )
+    _table(styled, help={"Jours restants": "Négatif : échéance dépassée depuis autant de jours."})
+
+
+def mediators_table(frame: pd.DataFrame) -> None:
+    """Per mediator: complaints that would go to it, escalations, escalation rate."""
+    shown = pd.DataFrame(
+        {
+            "Médiateur": frame["key"].map(mediator_label),
+            "Réclamations": frame["complaints"].map(format_count),
+            "Saisines": frame["escalated"].map(format_count),
+            "Taux de saisine": frame["escalation_rate"].map(format_rate),
+        }
+    )
+    small_table(shown)
+
+
+def mediator_directory() -> None:
+    """Which mediator each risk carrier's clients refer to, and where, as the procedure says."""
+    small_table(
+        pd.DataFrame(
+            {
+                "Porteur de risque": [label(RISK_CARRIERS, c) for c in MEDIATOR_BY_CARRIER],
+                "Médiateur": [mediator_label(m) for m in MEDIATOR_BY_CARRIER.values()],
+                "Adresse": [MEDIATOR_ADDRESSES[m] for m in MEDIATOR_BY_CARRIER.values()],
+            }
+        )
+    )
+
+
+def small_table(frame: pd.DataFrame) -> None:
+    """A short table shown whole, text wrapped, without an index."""
+    st.table(frame, hide_index=True, border="horizontal")
+
+
+def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as DD/MM/YYYY, blank when missing (a date column would show "None")."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].map(lambda d: "" if pd.isna(d) else format_date(d.date()))
+    return out
+
+
+def _table(shown: Any, help: dict[str, str] | None = None) -> None:
+    """A table as tall as its rows, integers without separators games."""
+    frame = shown.data if hasattr(shown, "data") else shown
+    config = {
+        column: st.column_config.NumberColumn(column, format="%d", help=(help or {}).get(column))
+        for column in frame.columns
+        if pd.api.types.is_integer_dtype(frame[column])
+    }
+    st.dataframe(shown, hide_index=True, width="stretch", height="content", column_config=config)
+
+
+def no_data(message: str) -> None:
+    st.caption(f":material/info: {message}")
+
+
+def breakdown(frame: pd.DataFrame, labels: Callable[[Any], str]) -> pd.DataFrame:
+    """A `summarise(by=…)` frame reduced to groups with complaints, most complaints first, with a
+    French `label` column."""
+    shown = frame[frame["complaints"] > 0].sort_values(
+        ["complaints", "key"], ascending=[False, True]
+    )
+    return shown.assign(label=shown["key"].map(labels)).reset_index(drop=True)
