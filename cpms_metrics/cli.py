@@ -1,4 +1,4 @@
-"""The command line: `python -m cpms_metrics import | kpis | sample`.
+"""The command line: `python -m cpms_metrics import | kpis | report | sample`.
 
 The only place of the domain that reads the clock (the day of an import, the default as-of date).
 Errors reach the user as one French sentence on stderr and an exit code, never a traceback.
@@ -56,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     kp.add_argument("--from", dest="month_from", help="premier mois de cohorte AAAA-MM")
     kp.add_argument("--to", dest="month_to", help="dernier mois de cohorte AAAA-MM")
     kp.add_argument("--json", action="store_true", help="sortie JSON (rules.md §6)")
+
+    rp = commands.add_parser("report", help="rapport mensuel PDF ou XLSX")
+    rp.add_argument("--db", type=Path)
+    rp.add_argument("--month", required=True, help="mois du rapport AAAA-MM")
+    rp.add_argument("--policy", choices=POLICIES)
+    rp.add_argument("--as-of", type=_date, help="date d'arrêté (défaut : dernier jour du mois)")
+    rp.add_argument("--out", type=Path, required=True, help="fichier .pdf ou .xlsx")
 
     sm = commands.add_parser("sample", help="générer un export d'exemple")
     sm.add_argument("--rows", type=int, default=3000)
@@ -163,9 +170,30 @@ def _sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    settings = load_settings()
+    if args.db is not None and not args.db.exists():
+        raise CpmsError(f"Base introuvable : {args.db}.")
+    store = open_store(args.db, settings)
+    try:
+        write_report(
+            store,
+            month=args.month,
+            policy=args.policy or settings.policy,
+            as_of=args.as_of,
+            out=args.out,
+        )
+    finally:
+        store.close()
+    print(f"Rapport écrit dans {args.out}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"import": _import, "kpis": _kpis, "sample": _sample}
+    handlers = {"import": _import, "kpis": _kpis, "report": _report, "sample": _sample}
     try:
         return handlers[args.command](args)
     except ImportFileError as exc:

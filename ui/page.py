@@ -23,6 +23,7 @@ MENU: tuple[tuple[str, str, str, str], ...] = (
     ("Conformité", "pages/3_objets.py", "Objets", ":material/category:"),
     ("Conformité", "pages/4_mediation.py", "Médiation", ":material/balance:"),
     ("Suivi", "pages/5_dossiers_a_echeance.py", "Dossiers à échéance", ":material/event_upcoming:"),
+    ("Direction", "pages/8_rapport_mensuel.py", "Rapport mensuel", ":material/picture_as_pdf:"),
 )  # fmt: skip
 
 

@@ -102,3 +102,18 @@ def test_sample_command(tmp_path):
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     db = tmp_path / "db.duckdb"
     assert run("import", str(out), db=db).returncode == 0
+
+
+def test_report_command_writes_xlsx_and_explains_a_bad_suffix(tmp_path):
+    from openpyxl import load_workbook
+
+    db = tmp_path / "db.duckdb"
+    export = tmp_path / "e.csv"
+    export.write_text(GOOD)
+    run("import", str(export), db=db)
+    out = tmp_path / "r.xlsx"
+    done = run("report", "--month", "2025-02", "--as-of", "2025-02-28", "--out", str(out), db=db)
+    assert done.returncode == 0, done.stderr
+    assert load_workbook(out).sheetnames
+    bad = run("report", "--month", "2025-02", "--out", str(tmp_path / "r.doc"), db=db)
+    assert bad.returncode == 2 and "Format de sortie inconnu" in bad.stderr
