@@ -1,0 +1,240 @@
+"""Benchmark: import, kpis and the pages' data, against a vectorised pandas peer, in one run.
+
+    python benchmarks/bench.py                      # 100k, 1M and 10M rows (long: ~30 min)
+    python benchmarks/bench.py --sizes 100000 1000000
+    python benchmarks/bench.py --sizes 10000 --repeat 3 --out /tmp/results.md   # smoke run
+
+Each measure runs in a fresh child process, so that its peak memory (ru_maxrss) is its own. The
+peer is benchmarks/pandas_peer.py: the same KPIs in plain pandas on the data already in memory.
+The table of medians goes to stdout and to benchmarks/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+AS_OF = date(2026, 11, 20)
+SEED = 7
+OBJECTS = ("adhesion", "resiliation", "cotisation", "remboursement", "autre")
+
+
+def _child(target: Callable[..., Any], args: tuple[Any, ...], queue: Any) -> None:
+    try:
+        result = target(*args)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        queue.put(("ok", result, peak_mb))
+    except BaseException as exc:  # reported by the parent
+        queue.put(("error", repr(exc), 0.0))
+
+
+def isolated(target: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """Run `target(*args)` in a fresh process; returns its result and its peak memory in MB."""
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(target, args, queue))
+    process.start()
+    status, result, peak = queue.get()
+    process.join()
+    if status != "ok":
+        raise RuntimeError(result)
+    return result, peak
+
+
+def timed(function: Callable[[], Any], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+# -- measures, each run in its own process ------------------------------------------------------
+
+
+def make_export(rows: int, path: str) -> float:
+    from cpms_metrics.sample import write_sample
+
+    start = time.perf_counter()
+    write_sample(Path(path), rows, SEED, AS_OF, canonical=True)
+    return time.perf_counter() - start
+
+
+def measure_import(export: str, db: str) -> float:
+    from cpms_metrics.ingest import import_file
+    from cpms_metrics.store import open_store
+
+    Path(db).unlink(missing_ok=True)
+    with open_store(db) as store:
+        start = time.perf_counter()
+        import_file(
+            store,
+            Path(export),
+            import_day=AS_OF,
+            imported_at=datetime.combine(AS_OF, datetime.min.time()),
+            objects=OBJECTS,
+        )
+        return time.perf_counter() - start
+
+
+def measure_read_csv(export: str, repeat: int) -> list[float]:
+    import pandas as pd
+
+    return timed(lambda: pd.read_csv(export), repeat)
+
+
+def measure_kpis(db: str, repeat: int) -> dict[str, Any]:
+    from cpms_metrics import kpis, open_store
+
+    store = open_store(db)
+    start = time.perf_counter()
+    result = kpis(store, as_of=AS_OF)
+    cold = time.perf_counter() - start
+    warm = {
+        policy: timed(lambda p=policy: kpis(store, as_of=AS_OF, policy=p), repeat)
+        for policy in ("cpms", "acpr")
+    }
+    store.close()
+    return {"cold": cold, "warm": warm, "result": json.dumps(result, sort_keys=True)}
+
+
+def measure_peer(export: str, repeat: int) -> dict[str, Any]:
+    import pandas_peer
+
+    frame = pandas_peer.load_canonical(export)
+    warm = {
+        policy: timed(lambda p=policy: pandas_peer.kpis(frame, as_of=AS_OF, policy=p), repeat)
+        for policy in ("cpms", "acpr")
+    }
+    result = pandas_peer.kpis(frame, as_of=AS_OF)
+    return {"warm": warm, "result": json.dumps(result, sort_keys=True)}
+
+
+def measure_page_data(db: str, repeat: int) -> dict[str, list[float]]:
+    """Each page's domain calls, as the page makes them (see benchmarks/page_calls.py)."""
+    from page_calls import PAGE_CALLS
+
+    from cpms_metrics import open_store
+    from cpms_metrics.deadlines import add_months
+    from cpms_metrics.queries import Scope
+
+    store = open_store(db)
+    # the pages' default period: the 12 cohort months ending with the as-of month
+    first = add_months(AS_OF, -11).strftime("%Y-%m")
+    scope = Scope(as_of=AS_OF, month_from=first, month_to=AS_OF.strftime("%Y-%m"))
+    out = {}
+    for page, calls in PAGE_CALLS.items():
+        for call in calls:  # cold once, then measured warm
+            call(store, scope)
+        out[page] = timed(lambda calls=calls: [call(store, scope) for call in calls], repeat)
+    store.close()
+    return out
+
+
+def measure_apptest(db: str, repeat: int) -> dict[str, list[float]]:
+    """Each page's server-side run in AppTest (warm: after one run), on the benchmark database."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["CPMS_DB"] = db
+    found = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("[0-9]*.py"))
+    pages = ["dashboard.py", *found]
+    out = {}
+    for page in pages:
+        app = AppTest.from_file(str(ROOT / page), default_timeout=600)
+        app.query_params["as_of"] = AS_OF.isoformat()
+        app.run()
+        out[page] = timed(app.run, repeat)
+    return out
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def run(sizes: list[int], repeat: int, workdir: Path, out: Path, pages: bool) -> str:
+    workdir.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.machine()}, {mp.cpu_count()} cores, "
+        f"Python {platform.python_version()}. As-of date {AS_OF}, seed {SEED}, "
+        f"medians of {repeat} runs (warm).",
+        "Baseline: `benchmarks/pandas_peer.py` (vectorised pandas, data already in memory) and "
+        "`pandas.read_csv` of the same file.",
+        "",
+        "| rows | measure | ours | baseline | ours / baseline | peak memory |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+
+    def row(rows: int, measure: str, ours: float, base: float | None, memory: float | None) -> None:
+        ratio = f"{ours / base:.2f}" if base else "—"
+        base_text = f"{base:.3f} s" if base else "—"
+        mem = f"{memory:,.0f} MB" if memory else "—"
+        lines.append(f"| {rows:,} | {measure} | {ours:.3f} s | {base_text} | {ratio} | {mem} |")
+        print(lines[-1], flush=True)
+
+    print("\n".join(lines), flush=True)
+    for rows in sizes:
+        export = str(workdir / f"export_{rows}.csv")
+        db = str(workdir / f"bench_{rows}.duckdb")
+        if not Path(export).exists():
+            isolated(make_export, rows, export)
+        read_times, _ = isolated(measure_read_csv, export, repeat)
+        imported, import_peak = isolated(measure_import, export, db)
+        row(rows, "import (vs 3 × read_csv)", imported, 3 * _median(read_times), import_peak)
+        ours, kpis_peak = isolated(measure_kpis, db, repeat)
+        peer, peer_peak = isolated(measure_peer, export, repeat)
+        same = "identiques" if ours["result"] == peer["result"] else "DIFFÉRENTS"
+        row(rows, "kpis cold", ours["cold"], None, kpis_peak)
+        for policy in ("cpms", "acpr"):
+            row(
+                rows,
+                f"kpis warm, {policy} (vs pandas; figures {same})",
+                _median(ours["warm"][policy]),
+                _median(peer["warm"][policy]),
+                peer_peak if policy == "cpms" else None,
+            )
+        if pages:
+            data, _ = isolated(measure_page_data, db, repeat)
+            for page, times in data.items():
+                row(rows, f"page data: {page}", _median(times), None, None)
+            runs, app_peak = isolated(measure_apptest, db, repeat)
+            for page, times in runs.items():
+                row(rows, f"AppTest run: {page}", _median(times), None, app_peak)
+    text = "\n".join(lines) + "\n"
+    out.write_text(text, encoding="utf-8")
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
+    parser.add_argument("--no-pages", action="store_true", help="skip the pages' measures")
+    args = parser.parse_args()
+    run(args.sizes, args.repeat, args.workdir, args.out, pages=not args.no_pages)
+
+
+if __name__ == "__main__":
+    main()
