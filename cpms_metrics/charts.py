@@ -1,5 +1,4 @@
-"""Pure functions DataFrame -> Plotly figure for the dashboard, and the French number and date
-formats they (and the pages) show: `84,9 %`, `12 345`, `31/12/2025`, `janv. 2025`.
+"""Pure functions DataFrame -> Plotly figure for the dashboard (French formats: formats.py).
 
 Figures carry French axis titles and hover texts, `separators=", "`, and colours readable on a
 light and a dark background; they set no background so that the app's theme shows through.
@@ -14,84 +13,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from .formats import NNBSP, _missing, format_count, format_days, format_rate, month_label
 from .queries import month_end, parse_month
-
-# --- French formats -----------------------------------------------------------------------------
-
-NNBSP = "\u202f"  # narrow no-break space: thousands separator and before % in French
-DASH = "—"  # shown where there is nothing to judge
-MONTHS_FR = (
-    "janv.", "févr.", "mars", "avr.", "mai", "juin",
-    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
-)  # fmt: skip
-MONTHS_FR_LONG = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def format_count(value: int | float | None) -> str:
-    """`12345` -> `12 345` (narrow no-break space)."""
-    if _missing(value):
-        return DASH
-    assert value is not None
-    return f"{round(value):,}".replace(",", NNBSP).replace("-", "−")
-
-
-def format_decimal(value: float | None, digits: int = 1) -> str:
-    if _missing(value):
-        return DASH
-    assert value is not None
-    text = f"{value:,.{digits}f}".replace(",", NNBSP).replace(".", ",")
-    return text.replace("-", "−")
-
-
-def format_rate(value: float | None, digits: int = 1) -> str:
-    """A fraction as a French percentage: `0.849` -> `84,9 %`; None -> `—`."""
-    if _missing(value):
-        return DASH
-    assert value is not None
-    return f"{format_decimal(value * 100, digits)}{NNBSP}%"
-
-
-def format_days(value: float | None) -> str:
-    """`12.5` -> `12,5 j`; whole numbers without decimals."""
-    if _missing(value):
-        return DASH
-    assert value is not None
-    if float(value).is_integer():
-        return f"{format_count(value)}{NNBSP}j"
-    return f"{format_decimal(value)}{NNBSP}j"
-
-
-def format_date(value: date | None) -> str:
-    """DD/MM/YYYY; `—` when missing."""
-    if value is None or (not isinstance(value, date) and pd.isna(value)):
-        return DASH
-    return value.strftime("%d/%m/%Y")
-
-
-def month_label(month: str, long: bool = False) -> str:
-    """`2025-01` -> `janv. 2025` (or `janvier 2025`)."""
-    first = parse_month(month)
-    names = MONTHS_FR_LONG if long else MONTHS_FR
-    return f"{names[first.month - 1]} {first.year}"
-
-
-def months_between(month_from: str, month_to: str) -> list[str]:
-    """Every `YYYY-MM` from `month_from` to `month_to`, inclusive."""
-    first, last = parse_month(month_from), parse_month(month_to)
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
 
 # --- Colours ------------------------------------------------------------------------------------
 

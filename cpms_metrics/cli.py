@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CpmsError, ImportFileError
+from .formats import format_days, format_rate
 from .ingest import REJECT_COLUMNS, import_file
 from .queries import Scope, kpis
 from .settings import POLICIES, load_settings
@@ -99,12 +100,7 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_SOME_REJECTED if report.rejected else EXIT_OK
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %".replace(".", ",")
-
-
-def _days(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} j".replace(".", ",")
+_percent, _days = format_rate, format_days  # the dashboard's French formats
 
 
 def _print_table(result: dict[str, Any]) -> None:

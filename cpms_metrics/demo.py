@@ -81,19 +81,8 @@ def load_sample(
 
 
 def is_sample(store: Store) -> bool:
-    """True while every import is the sample's: a real export imported since then ends it.
-
-    The flag alone is not enough while `ingest` does not clear it, hence the imports table.
-    """
+    """True while the database holds the sample only: any other write (an import, a case typed in
+    the form) clears the flag (`ingest.write_cases`)."""
     with store.cursor() as cur:
         flag = fetch_one(cur, "SELECT value FROM meta WHERE key = ?", [SAMPLE_FLAG])
-        if flag is None or flag[0] != "1":
-            return False
-        row = fetch_one(
-            cur,
-            """SELECT count(*), count(*) FILTER (WHERE file_name IS DISTINCT FROM
-                   (SELECT value FROM meta WHERE key = ?))
-               FROM imports""",
-            [SAMPLE_FILE],
-        )
-    return row is not None and row[0] > 0 and row[1] == 0
+    return flag is not None and flag[0] == "1"

@@ -838,6 +838,9 @@ def write_cases(
         )
     refresh_due_dates(cur, calendar)
     findings = _refresh_findings(cur, prepared)
+    # Real data now: the dashboard's "Données d'exemple" notice ends (demo.load_sample sets the
+    # flag again after its own import).
+    cur.execute("DELETE FROM meta WHERE key = 'sample'")
     cur.execute("DROP TABLE IF EXISTS staged")
     return added, updated, unchanged, findings
 

@@ -180,9 +180,9 @@ KIND_ORDER = (
 
 
 def _scoped(scope: Any) -> tuple[str, dict[str, Any]]:
-    from .queries import _where
+    from .queries import scope_filter
 
-    where, params = _where(scope)
+    where, params = scope_filter(scope)
     params.pop("policy")  # findings do not depend on the deadline policy
     return (
         f"""SELECT f.*, c.received_on, c.nature, c.channel, c.object, c.handler

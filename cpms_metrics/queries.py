@@ -76,7 +76,7 @@ def _after_month(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-def _where(scope: Scope) -> tuple[str, dict[str, Any]]:
+def scope_filter(scope: Scope) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {"as_of": scope.as_of, "policy": scope.policy}
     if scope.month_from:
@@ -97,8 +97,8 @@ def _where(scope: Scope) -> tuple[str, dict[str, Any]]:
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def _cases(scope: Scope) -> tuple[str, dict[str, Any]]:
-    where, params = _where(scope)
+def scoped_cases(scope: Scope) -> tuple[str, dict[str, Any]]:
+    where, params = scope_filter(scope)
     return f"SELECT * FROM case_status($as_of, $policy) WHERE {where}", params
 
 
@@ -163,7 +163,7 @@ def summarise_many(
     for by in dimensions:
         if by is not None and by not in DIMENSIONS:
             raise ValueError(f"unknown dimension {by!r}")
-    cases, params = _cases(scope)
+    cases, params = scoped_cases(scope)
     result: dict[str | None, pd.DataFrame] = {}
     with store.cursor() as cur:
         for by in dimensions:
@@ -229,7 +229,7 @@ def kpis(
     the total and the breakdowns; then the quantiles of the whole scope.
     """
     scope = scope or Scope(as_of=as_of, policy=policy, month_from=month_from, month_to=month_to)
-    cases, params = _cases(scope)
+    cases, params = scoped_cases(scope)
     with store.cursor() as cur:
         grain = cur.execute(
             f"""SELECT object, cohort_month,

@@ -26,11 +26,11 @@ from typing import Any, TypeVar
 import pandas as pd
 import plotly.graph_objects as go
 
-from .charts import format_count, format_date, format_decimal, format_rate, month_label
 from .deadlines import add_months
 from .errors import CpmsError
 from .fields import CHANNELS, label, object_vocabulary
-from .queries import STATUSES, Scope, _cases, kpis, month_end, monthly, parse_month, summarise
+from .formats import format_count, format_date, format_decimal, format_rate, month_label
+from .queries import STATUSES, Scope, kpis, month_end, monthly, parse_month, scoped_cases, summarise
 from .schema import fetch_one
 from .store import Store
 from .worklist import mediator_label
@@ -301,7 +301,7 @@ def _by_channel(store: Store, scope: Scope) -> tuple[Breakdown, ...]:
 
 def _overdue(store: Store, as_of: date, policy: str) -> tuple[OverdueRow, ...]:
     """Open complaints of every cohort whose answer deadline has passed by `as_of`."""
-    cases, params = _cases(Scope(as_of=as_of, policy=policy))
+    cases, params = scoped_cases(Scope(as_of=as_of, policy=policy))
     bands = " ".join(
         f"WHEN days <= {int(last)} THEN {index}"
         for index, (_, _, last) in enumerate(AGE_BANDS)

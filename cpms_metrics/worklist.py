@@ -1,8 +1,8 @@
 """Case-level reads for the dashboard pages: open complaints with their next deadline, lists of
 late cases, distributions of delays and the time-to-answer curve.
 
-Like queries.py, every read goes through `queries._cases(scope)` (the one place filters apply),
-binds its values and picks columns from fixed lists; lists are counted and paged in SQL.
+Like queries.py, every read goes through `queries.scoped_cases(scope)` (the one place filters
+apply), binds its values and picks columns from fixed lists; lists are counted and paged in SQL.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .fields import CHANNELS, MEDIATORS, RISK_CARRIERS, label, object_vocabulary
-from .queries import Scope, _cases
+from .queries import Scope, scoped_cases
 from .schema import fetch_one
 from .store import Store
 from .validation import mask_nir
@@ -55,7 +55,7 @@ _OPEN_ORDER = "ORDER BY next_due, received_on, reference"
 def _open_cases(
     scope: Scope, bands: Sequence[str], handler: str | None
 ) -> tuple[str, dict[str, Any]]:
-    cases, params = _cases(scope)
+    cases, params = scoped_cases(scope)
     clauses = []
     if bands:
         unknown = set(bands) - set(BANDS)
@@ -163,7 +163,7 @@ def _case_list(scope: Scope, name: str) -> tuple[_CaseList, str, dict[str, Any]]
     if name not in CASE_LISTS:
         raise ValueError(f"unknown case list {name!r}")
     spec = CASE_LISTS[name]
-    cases, params = _cases(scope)
+    cases, params = scoped_cases(scope)
     return spec, f"SELECT * FROM ({cases}) WHERE is_complaint AND ({spec.where})", params
 
 
@@ -197,7 +197,7 @@ def delay_distribution(store: Store, scope: Scope, step: str) -> pd.DataFrame:
     if step not in _DAYS:
         raise ValueError(f"unknown step {step!r}")
     days, status = _DAYS[step]
-    cases, params = _cases(scope)
+    cases, params = scoped_cases(scope)
     with store.cursor() as cur:
         return cur.execute(
             f"""SELECT {days} AS days, {status} AS status, count(*) AS cases FROM ({cases})
@@ -208,7 +208,7 @@ def delay_distribution(store: Store, scope: Scope, step: str) -> pd.DataFrame:
 
 def answer_durations(store: Store, scope: Scope) -> pd.DataFrame:
     """Complaints per days from clock start to answer (`answered`) or, still open, to `as_of`."""
-    cases, params = _cases(scope)
+    cases, params = scoped_cases(scope)
     with store.cursor() as cur:
         return cur.execute(
             f"""SELECT CASE WHEN answer_done_on IS NULL THEN $as_of - clock_start
@@ -257,7 +257,7 @@ def answered_by(curve: pd.DataFrame, day: int) -> float | None:
 
 def referral_delays(store: Store, scope: Scope) -> pd.DataFrame:
     """Escalated complaints per number of days from receipt to the mediator's referral."""
-    cases, params = _cases(scope)
+    cases, params = scoped_cases(scope)
     with store.cursor() as cur:
         return cur.execute(
             f"""SELECT mediator_referred_on - received_on AS days, count(*) AS cases
@@ -268,7 +268,7 @@ def referral_delays(store: Store, scope: Scope) -> pd.DataFrame:
 
 def referral_delay_stats(store: Store, scope: Scope) -> dict[str, float | None]:
     """Median and 90th percentile of days from receipt to referral (None without referrals)."""
-    cases, params = _cases(scope)
+    cases, params = scoped_cases(scope)
     with store.cursor() as cur:
         row = fetch_one(
             cur,

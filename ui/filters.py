@@ -16,9 +16,9 @@ from datetime import date
 
 import streamlit as st
 
-from cpms_metrics.charts import months_between
 from cpms_metrics.deadlines import add_months
 from cpms_metrics.fields import CHANNELS, RISK_CARRIERS, label, object_vocabulary
+from cpms_metrics.formats import months_between
 from cpms_metrics.queries import Scope
 from cpms_metrics.settings import POLICIES
 from ui.format import POLICY_LABELS, format_date, month_label, period_label

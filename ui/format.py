@@ -6,7 +6,7 @@ a chart never disagree; this module adds what only the page frame needs.
 
 from __future__ import annotations
 
-from cpms_metrics.charts import (
+from cpms_metrics.formats import (
     DASH,
     NNBSP,
     format_count,

@@ -139,3 +139,13 @@ def test_find_by_reference_or_name_without_accents(store):
     assert find_cases(store, "lefevre")["reference"].tolist() == [reference]
     assert find_cases(store, reference[-3:])["reference"].tolist() == [reference]
     assert find_cases(store, "inconnu").empty
+
+
+def test_a_typed_case_ends_the_sample_notice(store):
+    from cpms_metrics.demo import is_sample
+
+    with store.transaction() as cur:
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('sample', '1')")
+    assert is_sample(store)
+    save(store)
+    assert not is_sample(store)

@@ -79,7 +79,7 @@ def test_kpis_json_and_table(tmp_path):
     assert result["period"] == {"from": "2025-01", "to": None}
     assert result["ack"]["overdue"] == 1
     table = run("kpis", "--as-of", "2025-03-01", db=db)
-    assert "Accusés de réception" in table.stdout and "0,0 %" in table.stdout
+    assert "Accusés de réception" in table.stdout and "0,0\u202f%" in table.stdout
 
 
 def test_kpis_bad_month_is_explained(tmp_path):

@@ -37,7 +37,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cpms_metrics import CpmsError, Scope, kpis
-from cpms_metrics.charts import format_count, format_rate
+from cpms_metrics.formats import format_count, format_rate
 from cpms_metrics.ingest import import_file
 from cpms_metrics.queries import monthly, summarise
 from cpms_metrics.report import (

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from cpms_metrics import charts
-from cpms_metrics.charts import (
+from cpms_metrics.formats import (
     format_count,
     format_date,
     format_days,
