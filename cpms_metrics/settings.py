@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,13 @@ def _switch(raw: str) -> bool:
     if value in ("0", "false", "non", "no", "off", ""):
         return False
     raise ValueError("valeurs possibles : 0 ou 1")
+
+
+def _memory(raw: str) -> str:
+    value = raw.strip().replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.IGNORECASE):
+        raise ValueError("une taille comme 512MB ou 2GB est attendue")
+    return value
 
 
 def _objects(raw: str) -> tuple[str, ...]:
@@ -87,6 +95,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Objets de réclamation acceptés, séparés par des virgules.",
         _objects,
     ),
+    Setting(
+        "memory_limit",
+        "CPMS_MEMORY_LIMIT",
+        "1GB",
+        "Mémoire que DuckDB peut utiliser par connexion ; au-delà, un gros import passe par le "
+        "disque au lieu d'échouer.",
+        _memory,
+    ),
 )
 
 
@@ -97,6 +113,7 @@ class Settings:
     holiday_region: str = "metropole"
     extend_to_working_day: bool = False
     objects: tuple[str, ...] = ("adhesion", "resiliation", "cotisation", "remboursement", "autre")
+    memory_limit: str = "1GB"
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -22,7 +22,6 @@ from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate
 from .settings import POLICIES, Settings, load_settings
 
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "database is locked")
-_QUIET = "SET enable_progress_bar = false"  # a long import must not draw on the terminal
 _WRITE_LOCK = threading.RLock()  # one writer per process; DuckDB's file lock covers other processes
 
 
@@ -38,8 +37,11 @@ class Store:
         *,
         keep_open: bool = True,
         lock_timeout: float = 30.0,
+        memory_limit: str = "1GB",
     ) -> None:
         self.path = Path(path)
+        # No progress bar on a terminal; a bounded memory (DuckDB spills to disk beyond it).
+        self._session = f"SET enable_progress_bar = false; SET memory_limit = '{memory_limit}'"
         self.calendar = calendar or Calendar()
         self.keep_open = keep_open
         self.lock_timeout = lock_timeout
@@ -72,13 +74,13 @@ class Store:
             if self._con is None:
                 self._con = self._connect()
             with self._con.cursor() as cur:
-                cur.execute(_QUIET)
+                cur.execute(self._session)
                 yield cur
             return
         con = self._connect()
         try:
             with con.cursor() as cur:
-                cur.execute(_QUIET)
+                cur.execute(self._session)
                 yield cur
         finally:
             con.close()
@@ -188,7 +190,13 @@ def open_store(
     target = Path(path) if path is not None else settings.db_path
     target.parent.mkdir(parents=True, exist_ok=True)
     calendar = Calendar(settings.holiday_region, settings.extend_to_working_day)
-    store = Store(target, calendar, keep_open=keep_open, lock_timeout=lock_timeout)
+    store = Store(
+        target,
+        calendar,
+        keep_open=keep_open,
+        lock_timeout=lock_timeout,
+        memory_limit=settings.memory_limit,
+    )
     try:
         store.prepare()
     except duckdb.Error as exc:

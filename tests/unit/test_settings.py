@@ -37,3 +37,9 @@ def test_values_from_environment():
 def test_invalid_values_are_explained_in_french(env):
     with pytest.raises(SettingsError, match="n'est pas valide"):
         load_settings(env)
+
+
+def test_memory_limit():
+    assert load_settings({"CPMS_MEMORY_LIMIT": "512 MB"}).memory_limit == "512MB"
+    with pytest.raises(SettingsError, match="taille"):
+        load_settings({"CPMS_MEMORY_LIMIT": "beaucoup"})
