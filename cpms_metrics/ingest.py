@@ -7,6 +7,7 @@ loaded with data-quality findings. Loading is all-or-nothing and idempotent, and
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -65,7 +66,8 @@ class RawExport:
     ignored_headers: list[str]
     positions: dict[int, str] = field(default_factory=dict)  # file column -> canonical name
     csv: tuple[Path, str, int] | None = None  # (UTF-8 file, delimiter, width) for DuckDB
-    data: bytes = b""
+    lines_in_file: int = 0  # of the UTF-8 file, to check DuckDB's reading
+    sha256: str = ""
     frame_: pd.DataFrame | None = None  # canonical columns + LINE (+ width problems), all text
     bad_width: dict[int, str] = field(default_factory=dict)  # line -> French reason
     temporary: Path | None = None
@@ -90,7 +92,8 @@ class RawExport:
             con.execute("DROP TABLE IF EXISTS raw_csv")
             con.execute("DROP TABLE IF EXISTS line_offsets")  # Python's lines are exact
         if self.frame_ is None:
-            header, rows, lines = _read_csv(self.data)
+            assert self.csv is not None
+            header, rows, lines = _read_csv(self.csv[0].read_bytes())
             self.frame_, self.bad_width = _assemble(rows, lines, self.positions, len(header))
         frame = self.frame_.copy()
         for column in self.headers:
@@ -144,8 +147,7 @@ class RawExport:
                   WHERE {" OR ".join(f"contains({n}, chr(10))" for n in multiline) or "false"})
         """)
         added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
-        lines_in_file = self.data.count(b"\n") + (0 if self.data.endswith(b"\n") else 1)
-        if flags[-1] + 1 + added != lines_in_file:
+        if flags[-1] + 1 + added != self.lines_in_file:
             return False  # blank lines, or breaks DuckDB read differently: let Python count
         selected = ", ".join(f"c{p} AS {name}" for p, name in self.positions.items())
         blank = " AND ".join(f"{n} IS NULL" for n in names)  # DuckDB reads an empty cell as NULL
@@ -294,57 +296,104 @@ def _map_headers(header: list[str]) -> tuple[dict[int, str], dict[str, str], lis
     return positions, written, ignored
 
 
+_CHUNK = 1 << 24
+
+
+@dataclass
+class _Scan:
+    """What one streaming pass over a file tells: no copy of a large file is held in memory."""
+
+    sha256: str
+    lines: int
+    utf8: bool
+    binary: bool
+    head: bytes  # the first megabyte, to sniff the format and read the header
+
+
+def _scan(path: Path) -> _Scan:
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines, last, utf8, binary, head = 0, b"", True, False, b""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                head = head or chunk[:1_000_000]
+                digest.update(chunk)
+                newlines += chunk.count(b"\n")
+                last = chunk[-1:]
+                binary = binary or b"\x00" in chunk
+                if utf8:
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
+            if utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+    except OSError as exc:
+        raise ImportFileError(f"Fichier introuvable ou illisible : {path}.") from exc
+    lines = newlines + (0 if last in (b"\n", b"") else 1)
+    return _Scan(digest.hexdigest(), lines, utf8, binary, head)
+
+
+def _to_utf8(path: Path) -> Path:
+    """A UTF-8 copy of a Windows-1252 file (DuckDB reads UTF-8 only), removed after reading."""
+    try:
+        with (
+            path.open("rb") as source,
+            tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as target,
+        ):
+            while chunk := source.read(_CHUNK):
+                target.write(chunk.decode("cp1252").encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        Path(target.name).unlink(missing_ok=True)
+        raise ImportFileError(
+            "Encodage du fichier non reconnu : enregistrez-le en UTF-8 ou en Windows-1252 "
+            "(CSV d'Excel)."
+        ) from exc
+    return Path(target.name)
+
+
 def read_export(path: Path) -> RawExport:
     """Open a CSV, XLSX or Parquet export and check its header; raises ImportFileError when it
     cannot be used at all. The rows themselves are read by `prepare`."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"Fichier introuvable ou illisible : {path}.") from exc
-    if not data:
+    scan = _scan(path)
+    if not scan.head:
         raise ImportFileError("Le fichier est vide.")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt") and data[:2] == b"PK"):
+    if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt") and scan.head[:2] == b"PK"):
         header, rows, lines = _read_xlsx(path)
         positions, written, ignored = _map_headers(header)
         frame, bad_width = _assemble(rows, lines, positions, len(header))
-        return RawExport(written, ignored, positions, frame_=frame, bad_width=bad_width)
-    if suffix == ".parquet" or data[:4] == b"PAR1":
+        return RawExport(
+            written, ignored, positions, frame_=frame, bad_width=bad_width, sha256=scan.sha256
+        )
+    if suffix == ".parquet" or scan.head[:4] == b"PAR1":
         header, table = _read_parquet(path)
         positions, written, ignored = _map_headers(header)
         frame = table.rename(columns={header[p]: n for p, n in positions.items()})
         frame = frame[list(positions.values())].copy()
         frame[LINE] = range(2, len(frame) + 2)
-        return RawExport(written, ignored, positions, frame_=frame)
-    if b"\x00" in data:
+        return RawExport(written, ignored, positions, frame_=frame, sha256=scan.sha256)
+    if scan.binary:
         raise ImportFileError("Le fichier contient des caractères binaires : ce n'est pas un CSV.")
-    text, is_utf8 = _decode(data[:1_000_000] if len(data) > 1_000_000 else data)
-    if len(data) > 1_000_000 and is_utf8:
-        try:
-            data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            is_utf8 = False
+    text = scan.head.decode("utf-8-sig", errors="ignore") if scan.utf8 else _decode(scan.head)[0]
     first_line = text.split("\n", 1)[0]
     delimiter = _delimiter(first_line)
     header = next(csv.reader(io.StringIO(first_line, newline=""), delimiter=delimiter))
     header[0] = header[0].lstrip("\ufeff")
     positions, written, ignored = _map_headers(header)
-    if is_utf8:
-        source = path
-        temporary = None
-    else:
-        # DuckDB reads UTF-8 only: a UTF-8 copy, removed once the rows are read.
-        with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
-            handle.write(data.decode("cp1252").encode("utf-8"))
-        source = temporary = Path(handle.name)
-        data = source.read_bytes()
+    source = path if scan.utf8 else _to_utf8(path)
     return RawExport(
         written,
         ignored,
         positions,
         csv=(source, delimiter, len(header)),
-        data=data,
-        temporary=temporary,
+        lines_in_file=scan.lines,  # Windows-1252 -> UTF-8 keeps every line break
+        sha256=scan.sha256,
+        temporary=None if scan.utf8 else source,
     )
 
 
@@ -895,10 +944,9 @@ def _load(
 
 
 def read_and_prepare(path: Path, *, import_day: date, objects: tuple[str, ...]) -> Prepared:
-    data_hash = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
     raw = read_export(path)
     return prepare(
-        raw, import_day=import_day, objects=objects, file_name=path.name, sha256=data_hash
+        raw, import_day=import_day, objects=objects, file_name=path.name, sha256=raw.sha256
     )
 
 
@@ -913,12 +961,11 @@ def import_file(
     """Read, check and load one export in one transaction of the store's own connection (the
     rows are read once and never leave DuckDB); raises ImportFileError, the database unchanged,
     when the file cannot be used."""
-    data_hash = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
     raw = read_export(path)
     try:
         with store.transaction() as cur:
             raw.materialise(cur)
-            prepared = _prepare(cur, raw, import_day, objects, path.name, data_hash)
+            prepared = _prepare(cur, raw, import_day, objects, path.name, raw.sha256)
             return _load(cur, prepared, imported_at=imported_at, calendar=store.calendar)
     except duckdb.Error as exc:
         raise ImportFileError(f"L'écriture dans la base a échoué ({exc}).") from exc

@@ -310,3 +310,13 @@ def test_breaks_inside_records_read_by_duckdb(store, load_text):
     assert report.added == 39
     # 39 records of two lines each after the header: R99 starts on line 2 + 78
     assert report.rejections["line"].tolist() == [80]
+
+
+def test_large_utf8_file_is_not_mistaken_for_windows_1252(store, load_text):
+    # 2-byte characters across the first megabyte, where the header is sniffed
+    text = "reference;received_on;channel;nature;object;description\n" + "".join(
+        f"R{i};2025-02-03;email;reclamation;autre;{'é' * 200}\n" for i in range(3000)
+    )
+    report = load_text(text)
+    assert report.added == 3000
+    assert set(rows(store)["description"]) == {"é" * 200}
