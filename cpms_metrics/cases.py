@@ -198,3 +198,33 @@ def case_history(store: Store, reference: str) -> pd.DataFrame:
                FROM case_history WHERE reference = $r ORDER BY changed_at, action, field""",
             {"r": reference},
         ).df()
+
+
+def case_attachments(store: Store, reference: str) -> pd.DataFrame:
+    """The files attached to a case: name, size in bytes, when."""
+    with store.cursor() as cur:
+        return cur.execute(
+            """SELECT file_name, octet_length(content) AS size, added_at FROM attachments
+               WHERE reference = $r ORDER BY added_at, file_name""",
+            {"r": reference},
+        ).df()
+
+
+def attachment_content(store: Store, reference: str, file_name: str) -> bytes:
+    """One attached file (read when downloaded; never cached, files may be large)."""
+    with store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT content FROM attachments WHERE reference = $r AND file_name = $n LIMIT 1",
+            {"r": reference, "n": file_name},
+        ).fetchall()
+    return bytes(rows[0][0]) if rows else b""
+
+
+def case_findings(store: Store, reference: str) -> pd.DataFrame:
+    """A case's data-quality findings (a NIR is stored masked)."""
+    with store.cursor() as cur:
+        return cur.execute(
+            "SELECT kind, field, value, message FROM findings WHERE reference = $r "
+            "ORDER BY kind, field",
+            {"r": reference},
+        ).df()

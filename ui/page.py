@@ -23,7 +23,11 @@ MENU: tuple[tuple[str, str, str, str], ...] = (
     ("Conformité", "pages/3_objets.py", "Objets", ":material/category:"),
     ("Conformité", "pages/4_mediation.py", "Médiation", ":material/balance:"),
     ("Suivi", "pages/5_dossiers_a_echeance.py", "Dossiers à échéance", ":material/event_upcoming:"),
+    ("Suivi", "pages/6_saisie.py", "Saisie d'une réclamation", ":material/edit_note:"),
+    ("Suivi", "pages/7_suivi_des_dossiers.py", "Suivi des dossiers", ":material/folder_open:"),
     ("Direction", "pages/8_rapport_mensuel.py", "Rapport mensuel", ":material/picture_as_pdf:"),
+    ("Données", "pages/9_import.py", "Import", ":material/upload_file:"),
+    ("Données", "pages/10_qualite_des_donnees.py", "Qualité des données", ":material/rule:"),
 )  # fmt: skip
 
 

@@ -1,0 +1,136 @@
+"""Suivi des dossiers: find a case by reference or name, see it with its deadlines, findings,
+attachments and history, and record its acknowledgement, answer and mediator referral."""
+
+from datetime import date, datetime
+
+import streamlit as st
+
+from cpms_metrics import CpmsError
+from cpms_metrics.cases import FOLLOW_UP_COLUMNS, update_case
+from cpms_metrics.errors import ValidationError
+from cpms_metrics.fields import CHANNELS, MEDIATORS, NATURES, label
+from ui import cases, data
+from ui.format import format_count
+from ui.page import page_setup
+from ui.widgets import no_data
+
+requested = st.query_params.get("ref")  # a link to one case (page_setup keeps only filters)
+filters = page_setup("Suivi des dossiers")
+objects = data.settings().objects
+state = st.session_state
+if requested and state.get("suivi_requested") != requested:
+    state["suivi_requested"] = state["suivi_search"] = requested
+
+search = st.text_input(
+    "Rechercher un dossier", key="suivi_search", icon=":material/search:",
+    placeholder="Référence, nom ou prénom — vide : les dossiers les plus récents",
+)  # fmt: skip
+found = cases.read("find_cases", search)
+if found.empty:
+    no_data(f"Aucun dossier ne correspond à « {cases.md(search)} ».")
+    st.stop()
+rows = {str(r["reference"]): r for r in found.to_dict("records")}
+count = format_count(len(rows))
+shown = f"les {count} plus récents" if len(rows) == 50 else f"{count} trouvé{'s' * (len(rows) > 1)}"
+reference = st.selectbox(
+    f"Dossier ({shown})",
+    list(rows), format_func=lambda r: cases.case_option(rows[r]),
+)  # fmt: skip
+case = cases.read("case", reference)
+if case is None:  # deleted since the search: the next run searches again
+    st.rerun()
+
+st.subheader(cases.md(f"{reference} · {cases.person(case)}"), divider="gray")
+with st.container(horizontal=True):
+    st.badge(label(NATURES, case["nature"]), icon=":material/label:", color="blue")
+    answered = case.get("responded_on") is not None
+    st.badge(
+        f"Répondu le {cases.day_text(case['responded_on'])}" if answered else "Sans réponse",
+        icon=":material/task_alt:" if answered else ":material/hourglass_top:",
+        color="green" if answered else "orange",
+    )  # fmt: skip
+    st.badge(cases.md(cases.source_text(case["source"])), icon=":material/input:", color="gray")
+cases.case_card(case, objects)
+
+details, follow_up = st.columns([4, 3], gap="large")
+with details:
+    st.markdown("##### :material/event: Échéances")
+    cases.case_deadlines(case)
+    findings = cases.read("case_findings", reference)
+    if not findings.empty:
+        st.markdown("##### :material/rule: Qualité des données")
+        cases.case_findings_list(findings)
+    files = cases.read("attachments", reference)
+    if not files.empty:
+        st.markdown(f"##### :material/attach_file: {cases.header('attachments')}")
+        cases.attachments_list(reference, files)
+
+version = state.setdefault("suivi_version", 0)
+prefix = f"suivi_{version}_{reference}_"
+problems = state["suivi_problems"].get(reference, {}) if "suivi_problems" in state else {}
+
+
+def record() -> None:
+    typed = {column: state.get(prefix + column) for column in FOLLOW_UP_COLUMNS}
+    changes = cases.follow_up_changes(case, typed, FOLLOW_UP_COLUMNS)
+    now = datetime.now()
+    state["suivi_problems"], state["suivi_result"] = {}, None
+    if not changes:
+        state["suivi_result"] = (reference, "Aucune modification à enregistrer.")
+        return
+    try:
+        update_case(data.store(), reference, changes, today=now.date(), at=now, objects=objects)
+    except ValidationError as exc:
+        state["suivi_problems"] = {reference: exc.problems}
+    except CpmsError as exc:
+        state["suivi_problems"] = {reference: {"Dossier": exc.message}}
+    else:
+        fields = ", ".join(cases.header(c) for c in changes)
+        state["suivi_result"] = (reference, f"Suivi enregistré : {fields}.")
+        state["suivi_version"] += 1  # the fields show the stored values again
+
+
+def day(column: str) -> None:
+    value = cases.as_day(case.get(column))
+    st.date_input(
+        cases.header(column), value=value, min_value=min(date(2000, 1, 1), value or date.max),
+        max_value=max(date.today(), value or date.min), format="DD/MM/YYYY",
+        key=prefix + column, help=cases.FOLLOW_UP_HELP[column],
+    )  # fmt: skip
+    cases.field_problem(problems, column)
+
+
+def choice(column: str, vocabulary: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    current = case.get(column)
+    options = list(dict.fromkeys([*vocabulary, *([current] if current else [])]))
+    st.selectbox(
+        cases.header(column), options, index=options.index(current) if current else None,
+        format_func=lambda v: cases.value_text(column, v), placeholder="Non renseigné",
+        key=prefix + column, help=cases.FOLLOW_UP_HELP[column],
+    )  # fmt: skip
+    cases.field_problem(problems, column)
+
+
+with follow_up, st.form(f"suivi_{reference}", enter_to_submit=False):
+    st.markdown("##### :material/edit_calendar: Suivi")
+    left, right = st.columns(2)
+    with left:
+        day("acknowledged_on")
+    with right:
+        day("responded_on")
+    choice("response_channel", CHANNELS)
+    day("mediator_referred_on")
+    choice("mediator", MEDIATORS)
+    if competent := cases.competent_mediator(case):
+        competent_name = cases.value_text("mediator", competent)
+        st.caption(f":material/balance: Médiateur compétent : {competent_name}")
+    st.text_input(cases.header("handler"), value=case.get("handler") or "", key=prefix + "handler")
+    if problems:
+        cases.problems_summary(problems, FOLLOW_UP_COLUMNS, "Le suivi")
+    st.form_submit_button("Enregistrer le suivi", type="primary", icon=":material/save:",
+                          on_click=record)  # fmt: skip
+if (result := state.get("suivi_result")) and result[0] == reference:
+    follow_up.success(result[1], icon=":material/check_circle:")
+
+st.markdown("##### :material/history: Historique du dossier")
+cases.history_table(cases.read("history", reference), objects)

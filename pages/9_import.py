@@ -1,0 +1,121 @@
+"""Import: upload an export (CSV, XLSX, Parquet), see what loading it would do — rows read, to add,
+to update, unchanged, rejected with their reasons, data-quality findings — then load it on
+confirmation. Rejected lines can be downloaded; every past import is listed."""
+
+from datetime import date, datetime
+from pathlib import Path
+
+import streamlit as st
+
+from cpms_metrics import CpmsError
+from cpms_metrics.ingest import rejects_of
+from ui import cases, data
+from ui.format import format_count
+from ui.page import page_setup
+from ui.widgets import no_data
+
+page_setup("Import")
+objects = data.settings().objects
+store = data.store()
+state = st.session_state
+version = state.setdefault("import_version", 0)  # a new version is an empty uploader
+UNCHANGED = " La base n'a pas été modifiée."
+
+
+def confirm() -> None:
+    check = state.pop("import_check")
+    try:
+        state["import_done"] = cases.confirm_upload(store, check, now=datetime.now())
+    except CpmsError as exc:
+        state["import_failure"], state["import_check"] = exc, check
+    else:
+        state["import_version"] += 1
+
+
+def cancel() -> None:
+    state.pop("import_check", None)
+    state["import_version"] += 1
+
+
+st.caption(
+    ":material/info: Export des réclamations au format de l'outil de gestion (une ligne par "
+    "dossier). Le fichier est d'abord vérifié : rien n'est écrit avant votre confirmation. Un "
+    "même fichier importé deux fois ne change rien la seconde fois."
+)
+if (done := state.get("import_done")) and "import_check" not in state:
+    st.success(
+        f"**Import n° {done.import_id} terminé** — « {cases.md(done.file_name)} » : "
+        f"{format_count(done.added)} dossier(s) ajouté(s), {format_count(done.updated)} mis à "
+        f"jour, {format_count(done.rejected)} ligne(s) rejetée(s).",
+        icon=":material/check_circle:",
+    )
+    cases.report_cards(done, done=True)
+
+if (check := state.get("import_check")) is None:
+    upload = st.file_uploader(
+        "Export à importer", type=cases.UPLOAD_TYPES, key=f"import_upload_{version}",
+        help="CSV séparé par « ; » ou « , » (UTF-8 ou Windows-1252, celui d'Excel), classeur "
+        "Excel .xlsx (première feuille) ou Parquet.",
+    )  # fmt: skip
+    if upload is not None:
+        content = upload.getvalue()
+        key = cases.upload_key(upload.name, content)
+        if (failed := state.get("import_failed")) and failed[0] == key:
+            cases.show_error(failed[1], UNCHANGED)  # the same file again: not read twice
+        else:
+            try:
+                with st.spinner("Lecture et vérification du fichier…"):
+                    state["import_check"] = cases.check_upload(
+                        store, upload.name, content, today=date.today(), objects=objects
+                    )
+            except CpmsError as exc:
+                state["import_failed"] = (key, exc)
+                cases.show_error(exc, UNCHANGED)
+            else:
+                state.pop("import_done", None)
+                st.rerun()
+else:
+    check = state["import_check"] = cases.fresh_preview(store, check)
+    report = check.report
+    with st.container(border=True):
+        name = cases.md(report.file_name)
+        st.markdown(f"##### :material/fact_check: Vérification de « {name} »")
+        st.caption("Rien n'a encore été écrit dans la base : voici ce que l'import ferait.")
+        cases.report_cards(report, done=False)
+        if len(report.rejections):
+            st.markdown("**Lignes rejetées**, avec leur motif :")
+            cases.rejections_table(report.rejections)
+        if failure := state.pop("import_failure", None):
+            cases.show_error(failure, UNCHANGED)
+        with st.container(horizontal=True):
+            st.button(
+                "Confirmer l'import", type="primary", icon=":material/upload:", on_click=confirm,
+                disabled=not report.loaded_anything,
+                help=None if report.loaded_anything else "Aucune ligne à charger.",
+            )  # fmt: skip
+            st.button("Choisir un autre fichier", icon=":material/close:", on_click=cancel)
+            if len(report.rejections):
+                st.download_button(
+                    "Lignes rejetées (CSV)", cases.rejections_csv(report.rejections),
+                    f"{Path(report.file_name).stem}_rejets.csv", "text/csv", on_click="ignore",
+                    icon=":material/download:",
+                )  # fmt: skip
+
+st.subheader("Imports précédents")
+log = cases.read("imports")
+if log.empty:
+    no_data("Aucun import pour l'instant.")
+    st.stop()
+cases.imports_table(log)
+rejected = {int(r["id"]): r for r in log[log["rejected"] > 0].to_dict("records")}
+if rejected:
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    chosen = left.selectbox(
+        "Lignes rejetées d'un import", list(rejected),
+        format_func=lambda i: f"Import n° {i} — {rejected[i]['file_name']} "
+        f"({format_count(rejected[i]['rejected'])} ligne(s))",
+    )  # fmt: skip
+    right.download_button(
+        "Télécharger (CSV)", lambda: cases.rejections_csv(rejects_of(store, chosen)),
+        f"import_{chosen}_rejets.csv", "text/csv", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
