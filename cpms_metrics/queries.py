@@ -287,10 +287,34 @@ def monthly(store: Store, scope: Scope) -> pd.DataFrame:
     """Per cohort month with at least one record, oldest first, with a `provisional` flag: a month
     not yet over, or with an answer deadline not yet past, as of `scope.as_of`."""
     frame = summarise(store, scope, "month").sort_values("key").reset_index(drop=True)
+    return _with_provisional(frame, scope.as_of)
+
+
+def monthly_by(store: Store, scope: Scope, by: str) -> dict[str, pd.DataFrame]:
+    """`monthly` for each value of `by` (a key of DIMENSIONS), in one scan."""
+    if by not in DIMENSIONS or by == "month":
+        raise ValueError(f"unknown dimension {by!r}")
+    cases, params = scoped_cases(scope)
+    with store.cursor() as cur:
+        frame = cur.execute(
+            f"""SELECT {DIMENSIONS[by]} AS part, {DIMENSIONS["month"]} AS key, {_COUNTS},
+                       {_QUANTILES}, max(answer_due) FILTER (WHERE is_complaint) AS last_answer_due
+                FROM ({cases}) GROUP BY 1, 2""",
+            params,
+        ).df()
+    frame = _with_quantiles(_with_rates(frame))
+    return {
+        str(part): _with_provisional(
+            rows.drop(columns="part").sort_values("key").reset_index(drop=True), scope.as_of
+        )
+        for part, rows in frame.groupby("part")
+    }
+
+
+def _with_provisional(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     firsts = [parse_month(str(k)) for k in frame["key"]]
     frame["provisional"] = [
-        month_end(first) > scope.as_of
-        or (pd.notna(due) and pd.Timestamp(due).date() >= scope.as_of)
+        month_end(first) > as_of or (pd.notna(due) and pd.Timestamp(due).date() >= as_of)
         for first, due in zip(firsts, frame["last_answer_due"], strict=True)
     ]
     return frame

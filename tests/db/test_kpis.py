@@ -229,3 +229,16 @@ def test_cpc_642_extension_moves_due_dates(tmp_path, load_text):
             )
             result = kpis(store, as_of=date(2026, 6, 1))
             assert result["ack"][expected] == 1
+
+
+def test_monthly_by_object_in_one_scan_equals_monthly_per_object(loaded):
+    import pandas as pd
+
+    from cpms_metrics.queries import Scope, monthly, monthly_by
+
+    scope = Scope(as_of=date(2025, 3, 31))
+    parts = monthly_by(loaded, scope, "object")
+    assert set(parts) == {"adhesion", "cotisation", "remboursement", "resiliation"}
+    for key, frame in parts.items():
+        alone = monthly(loaded, Scope(as_of=scope.as_of, objects=(key,)))
+        pd.testing.assert_frame_equal(frame[alone.columns], alone, check_dtype=False)
