@@ -13,7 +13,7 @@ from ui.narrative import executive_summary
 from ui.page import page_setup
 from ui.widgets import chart, count_card, rate_card
 
-filters = page_setup("Vue d'ensemble")
+filters, who = page_setup("Vue d'ensemble")
 now = data.kpis(filters)
 previous = filters.previous()
 before = data.kpis(previous)
@@ -53,14 +53,15 @@ st.caption(
     else "Pas de variation affichée : aucune réclamation sur la période précédente."
 )
 
-bands = data.open_case_bands(filters)
-st.page_link(
-    "pages/5_dossiers_a_echeance.py",
-    label=f"**À traiter** : {count_noun(bands['overdue'], 'dossier')} hors délai, "
-    f"{format_count(bands['due_3'])} à échéance sous 3 jours",
-    icon=":material/arrow_forward:",
-    query_params=filters.query_params(),
-)
+if who.can("worklist"):
+    bands = data.open_case_bands(filters)
+    st.page_link(
+        "pages/5_dossiers_a_echeance.py",
+        label=f"**À traiter** : {count_noun(bands['overdue'], 'dossier')} hors délai, "
+        f"{format_count(bands['due_3'])} à échéance sous 3 jours",
+        icon=":material/arrow_forward:",
+        query_params=filters.query_params(),
+    )
 
 months = data.monthly(filters)
 left, right = st.columns(2)

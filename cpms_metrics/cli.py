@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .access import audit
 from .errors import CpmsError, ImportFileError
 from .formats import format_days, format_rate
 from .ingest import REJECT_COLUMNS, import_file
@@ -81,6 +82,15 @@ def _import(args: argparse.Namespace) -> int:
         now = datetime.now()
         report = import_file(
             store, args.file, import_day=now.date(), imported_at=now, objects=settings.objects
+        )
+        audit(
+            store,
+            who="ligne de commande",
+            action="import",
+            detail=f"Import n° {report.import_id} de « {args.file.name} » en ligne de commande : "
+            f"{report.rows_read} lignes lues, {report.added} ajoutées, {report.updated} mises à "
+            f"jour, {report.rejected} rejetées",
+            at=datetime.now(),
         )
     finally:
         store.close()

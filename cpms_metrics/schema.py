@@ -68,7 +68,22 @@ def _v3(cur: Cursor) -> None:
         cur.execute(f"ALTER TABLE complaints ADD COLUMN {column} DATE")
 
 
-MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (_v1, _v2, _v3)
+def _v4(cur: Cursor) -> None:
+    # Who did what and when (cpms_metrics.access); `detail` is written masked, never with a NIR.
+    cur.execute("""
+        CREATE SEQUENCE audit_log_id START 1;
+        CREATE TABLE audit_log (
+            id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_id'),
+            logged_at TIMESTAMP NOT NULL,
+            who VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,        -- a key of access.ACTIONS
+            reference VARCHAR,              -- the case concerned, if any
+            detail VARCHAR NOT NULL
+        );
+    """)
+
+
+MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -53,6 +53,11 @@ def _memory(raw: str) -> str:
     return value
 
 
+def _optional_path(raw: str) -> Path | None:
+    value = raw.strip()
+    return Path(value).expanduser() if value else None
+
+
 def _objects(raw: str) -> tuple[str, ...]:
     from .fields import fold
 
@@ -103,6 +108,15 @@ SETTINGS: tuple[Setting, ...] = (
         "disque au lieu d'échouer.",
         _memory,
     ),
+    Setting(
+        "roles_file",
+        "CPMS_ROLES_FILE",
+        "",
+        "Fichier TOML des rôles (section `[users]` : adresse électronique = `direction`, "
+        "`qualite`, `gestionnaire` ou `admin`), lu quand la connexion `[auth]` est configurée ; "
+        "vide : aucun utilisateur connecté n'a de rôle.",
+        _optional_path,
+    ),
 )
 
 
@@ -114,6 +128,7 @@ class Settings:
     extend_to_working_day: bool = False
     objects: tuple[str, ...] = ("adhesion", "resiliation", "cotisation", "remboursement", "autre")
     memory_limit: str = "1GB"
+    roles_file: Path | None = None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -10,7 +10,7 @@ from ui.format import format_count
 from ui.page import page_setup
 from ui.widgets import count_card, no_data, paged
 
-filters = page_setup("Qualité des données")
+filters, who = page_setup("Qualité des données")
 scope = filters.scope()
 by_kind = cases.read("by_kind", scope)
 st.caption(
@@ -43,6 +43,7 @@ kind = st.selectbox(
 paged(
     f"quality_{kind}", int(totals[kind]),
     lambda limit, offset: cases.read("finding_cases", scope, kind, limit=limit, offset=offset)[1],
-    lambda frame: cases.finding_cases_table(frame, data.settings().objects), "constats",
+    lambda frame: cases.finding_cases_table(frame, data.settings().objects, who.personal_data),
+    "constats",
 )  # fmt: skip
 st.caption(":material/open_in_new: La référence ouvre le suivi du dossier dans un nouvel onglet.")

@@ -7,9 +7,17 @@ from cpms_metrics.charts import ACK_COLOUR, breakdown_chart, delay_chart, rate_c
 from cpms_metrics.fields import CHANNELS, label
 from ui import data
 from ui.page import page_setup
-from ui.widgets import breakdown, chart, late_cases_table, no_data, paged, status_cards
+from ui.widgets import (
+    breakdown,
+    chart,
+    late_cases_table,
+    no_data,
+    paged,
+    status_cards,
+    withheld_list,
+)
 
-filters = page_setup("Accusés de réception")
+filters, who = page_setup("Accusés de réception")
 ack = data.kpis(filters)["ack"]
 
 status_cards(ack, "ack", "AR dans les délais", "AR")
@@ -36,7 +44,9 @@ with right:
 
 st.subheader("Accusés de réception en retard ou hors délai")
 total = data.count_cases(filters, "ack_late")
-if total:
+if total and not who.may_see_case_lists:
+    withheld_list(total)
+elif total:
     paged(
         "ack_late", total,
         lambda limit, offset: data.list_cases(filters, "ack_late", limit, offset),

@@ -17,9 +17,18 @@ from cpms_metrics.worklist import answered_by
 from ui import data
 from ui.format import format_rate
 from ui.page import page_setup
-from ui.widgets import breakdown, chart, late_cases_table, no_data, paged, rate_card, status_cards
+from ui.widgets import (
+    breakdown,
+    chart,
+    late_cases_table,
+    no_data,
+    paged,
+    rate_card,
+    status_cards,
+    withheld_list,
+)
 
-filters = page_setup("Délais de réponse")
+filters, who = page_setup("Délais de réponse")
 figures = data.kpis(filters)
 response = figures["response"]
 
@@ -58,7 +67,9 @@ with right:
 
 st.subheader("Réponses en retard ou hors délai")
 total = data.count_cases(filters, "answer_late")
-if total:
+if total and not who.may_see_case_lists:
+    withheld_list(total)
+elif total:
     paged(
         "answer_late", total,
         lambda limit, offset: data.list_cases(filters, "answer_late", limit, offset),

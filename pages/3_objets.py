@@ -11,7 +11,7 @@ from ui.format import format_count, format_rate
 from ui.page import page_setup
 from ui.widgets import chart, no_data, small_table
 
-filters = page_setup("Objets")
+filters, _ = page_setup("Objets")
 by_object = data.kpis(filters)["by_object"]  # most complaints first, as the command line lists
 if not by_object:
     no_data("Aucune réclamation sur la période : rien à répartir par objet.")

@@ -19,9 +19,10 @@ from ui.widgets import (
     no_data,
     paged,
     rate_card,
+    withheld_list,
 )
 
-filters = page_setup("Médiation")
+filters, who = page_setup("Médiation")
 escalation = data.kpis(filters)["escalation"]
 delays = data.referral_delay_stats(filters)
 misrouted = data.count_cases(filters, "misrouted")
@@ -65,7 +66,9 @@ with right:
     chart(count_chart(data.referral_delays(filters), "Jours depuis la réception"))
 
 st.subheader("Saisines mal orientées")
-if misrouted:
+if misrouted and not who.may_see_case_lists:
+    withheld_list(misrouted, "saisines")
+elif misrouted:
     paged(
         "misrouted", misrouted,
         lambda limit, offset: data.list_cases(filters, "misrouted", limit, offset),

@@ -1,6 +1,6 @@
 """Saisie: a new case typed by the complaints service, checked by the import's own rules. A refused
 form lists every problem and keeps what was typed; a saved one shows its reference, its deadlines
-under both policies and the competent mediator."""
+under both policies and the competent mediator. Each saved case goes to the audit log."""
 
 from collections.abc import Callable
 from datetime import date, datetime
@@ -12,10 +12,10 @@ from cpms_metrics import CpmsError
 from cpms_metrics.cases import save_case
 from cpms_metrics.errors import ValidationError
 from cpms_metrics.fields import CHANNELS, NATURES, RISK_CARRIERS, label, object_vocabulary
-from ui import cases, data
+from ui import auth, cases, data
 from ui.page import page_setup
 
-filters = page_setup("Saisie d'une réclamation")
+filters, who = page_setup("Saisie d'une réclamation")
 objects = data.settings().objects
 state = st.session_state
 state.setdefault("saisie_version", 0)
@@ -37,6 +37,8 @@ def save() -> None:
     except CpmsError as exc:
         state["saisie_failure"] = exc
         return
+    auth.log("case_change", f"Création du dossier ({label(NATURES, values['nature'])})",
+             reference=saved.reference)  # fmt: skip
     state["saisie_saved"] = (saved, values["nature"], values["received_on"])
     state["saisie_version"] += 1
     state.pop("saisie_problems", None)

@@ -1,21 +1,23 @@
 """Suivi des dossiers: find a case by reference or name, see it with its deadlines, findings,
-attachments and history, and record its acknowledgement, answer and mediator referral."""
+attachments and history, and record its acknowledgement, answer and mediator referral. Personal
+data as the role may see it; the full NIR only on request, with a reason, logged."""
 
 from datetime import date, datetime
 
 import streamlit as st
 
 from cpms_metrics import CpmsError
+from cpms_metrics.access import PersonalData, redact, redact_case
 from cpms_metrics.cases import FOLLOW_UP_COLUMNS, update_case
 from cpms_metrics.errors import ValidationError
 from cpms_metrics.fields import CHANNELS, MEDIATORS, NATURES, label
-from ui import cases, data
+from ui import auth, cases, data
 from ui.format import format_count
 from ui.page import page_setup
 from ui.widgets import no_data
 
 requested = st.query_params.get("ref")  # a link to one case (page_setup keeps only filters)
-filters = page_setup("Suivi des dossiers")
+filters, who = page_setup("Suivi des dossiers")
 objects = data.settings().objects
 state = st.session_state
 if requested and state.get("suivi_requested") != requested:
@@ -25,7 +27,7 @@ search = st.text_input(
     "Rechercher un dossier", key="suivi_search", icon=":material/search:",
     placeholder="Référence, nom ou prénom — vide : les dossiers les plus récents",
 )  # fmt: skip
-found = cases.read("find_cases", search)
+found = redact(cases.read("find_cases", search), who.personal_data)
 if found.empty:
     no_data(f"Aucun dossier ne correspond à « {cases.md(search)} ».")
     st.stop()
@@ -39,8 +41,9 @@ reference = st.selectbox(
 case = cases.read("case", reference)
 if case is None:  # deleted since the search: the next run searches again
     st.rerun()
+seen = redact_case(case, who.personal_data)  # what is shown; `case` for the follow-up only
 
-st.subheader(cases.md(f"{reference} · {cases.person(case)}"), divider="gray")
+st.subheader(cases.md(f"{reference} · {cases.person(seen)}"), divider="gray")
 with st.container(horizontal=True):
     st.badge(label(NATURES, case["nature"]), icon=":material/label:", color="blue")
     answered = case.get("responded_on") is not None
@@ -50,7 +53,23 @@ with st.container(horizontal=True):
         color="green" if answered else "orange",
     )  # fmt: skip
     st.badge(cases.md(cases.source_text(case["source"])), icon=":material/input:", color="gray")
-cases.case_card(case, objects)
+cases.case_card(seen, objects)
+if who.may_reveal_nir and case.get("nir"):
+    with (
+        st.expander(":material/visibility: Afficher le NIR complet"),
+        st.form(f"reveal_{reference}", clear_on_submit=True, enter_to_submit=False),
+    ):
+        reason = st.text_input(
+            "Motif de la consultation", key="reveal_reason",
+            help="Inscrit au journal d'audit avec votre nom, l'heure et le dossier.",
+        )  # fmt: skip
+        if st.form_submit_button("Afficher le NIR", icon=":material/visibility:"):
+            try:
+                nir = auth.reveal_nir(reference, reason)
+            except CpmsError as exc:
+                cases.show_error(exc)
+            else:
+                st.success(f"NIR du dossier {cases.md(reference)} : **{nir}**")
 
 details, follow_up = st.columns([4, 3], gap="large")
 with details:
@@ -59,11 +78,17 @@ with details:
     findings = cases.read("case_findings", reference)
     if not findings.empty:
         st.markdown("##### :material/rule: Qualité des données")
-        cases.case_findings_list(findings)
+        cases.case_findings_list(findings, who.personal_data)
     files = cases.read("attachments", reference)
     if not files.empty:
         st.markdown(f"##### :material/attach_file: {cases.header('attachments')}")
-        cases.attachments_list(reference, files)
+        if who.personal_data is PersonalData.CLEAR:
+            cases.attachments_list(reference, files)
+        else:  # a scanned letter cannot be masked
+            st.caption(
+                f":material/lock: {format_count(len(files))} pièce(s) jointe(s), réservées aux "
+                "rôles qui voient les données personnelles en clair."
+            )
 
 version = state.setdefault("suivi_version", 0)
 prefix = f"suivi_{version}_{reference}_"
@@ -86,6 +111,7 @@ def record() -> None:
         state["suivi_problems"] = {reference: {"Dossier": exc.message}}
     else:
         fields = ", ".join(cases.header(c) for c in changes)
+        auth.log("case_change", f"Suivi : {fields}", reference=reference)
         state["suivi_result"] = (reference, f"Suivi enregistré : {fields}.")
         state["suivi_version"] += 1  # the fields show the stored values again
 
@@ -133,4 +159,4 @@ if (result := state.get("suivi_result")) and result[0] == reference:
     follow_up.success(result[1], icon=":material/check_circle:")
 
 st.markdown("##### :material/history: Historique du dossier")
-cases.history_table(cases.read("history", reference), objects)
+cases.history_table(cases.read("history", reference), objects, who.personal_data)

@@ -14,7 +14,7 @@ from ui.format import POLICY_LABELS, format_count, format_date, format_rate, mon
 from ui.page import page_setup
 from ui.widgets import chart, no_data, small_table
 
-filters = page_setup("Rapport mensuel")
+filters, _ = page_setup("Rapport mensuel")
 
 
 @st.cache_data(show_spinner="Préparation du rapport…", max_entries=32)

@@ -1,6 +1,7 @@
 """Import: upload an export (CSV, XLSX, Parquet), see what loading it would do — rows read, to add,
 to update, unchanged, rejected with their reasons, data-quality findings — then load it on
-confirmation. Rejected lines can be downloaded; every past import is listed."""
+confirmation. Rejected lines can be downloaded; every past import is listed. Imports and downloads
+go to the audit log; rejected values are shown as the role may see personal data."""
 
 from datetime import date, datetime
 from pathlib import Path
@@ -9,12 +10,12 @@ import streamlit as st
 
 from cpms_metrics import CpmsError
 from cpms_metrics.ingest import rejects_of
-from ui import cases, data
+from ui import auth, cases, data
 from ui.format import format_count
 from ui.page import page_setup
 from ui.widgets import no_data
 
-page_setup("Import")
+_, who = page_setup("Import")
 objects = data.settings().objects
 store = data.store()
 state = st.session_state
@@ -25,10 +26,16 @@ UNCHANGED = " La base n'a pas été modifiée."
 def confirm() -> None:
     check = state.pop("import_check")
     try:
-        state["import_done"] = cases.confirm_upload(store, check, now=datetime.now())
+        state["import_done"] = done = cases.confirm_upload(store, check, now=datetime.now())
     except CpmsError as exc:
         state["import_failure"], state["import_check"] = exc, check
     else:
+        auth.log(
+            "import",
+            f"Import n° {done.import_id} de « {done.file_name} » depuis le tableau de bord : "
+            f"{done.rows_read} lignes lues, {done.added} ajoutées, {done.updated} mises à jour, "
+            f"{done.rejected} rejetées",
+        )
         state["import_version"] += 1
 
 
@@ -84,7 +91,7 @@ else:
         cases.report_cards(report, done=False)
         if len(report.rejections):
             st.markdown("**Lignes rejetées**, avec leur motif :")
-            cases.rejections_table(report.rejections)
+            cases.rejections_table(report.rejections, who.personal_data)
         if failure := state.pop("import_failure", None):
             cases.show_error(failure, UNCHANGED)
         with st.container(horizontal=True):
@@ -95,8 +102,13 @@ else:
             )  # fmt: skip
             st.button("Choisir un autre fichier", icon=":material/close:", on_click=cancel)
             if len(report.rejections):
+                rejections = report.rejections
                 st.download_button(
-                    "Lignes rejetées (CSV)", cases.rejections_csv(report.rejections),
+                    "Lignes rejetées (CSV)",
+                    auth.audited_export(
+                        lambda: cases.rejections_csv(rejections, who.personal_data),
+                        f"Lignes rejetées de « {report.file_name} » (vérification), CSV",
+                    ),
                     f"{Path(report.file_name).stem}_rejets.csv", "text/csv", on_click="ignore",
                     icon=":material/download:",
                 )  # fmt: skip
@@ -116,6 +128,10 @@ if rejected:
         f"({format_count(rejected[i]['rejected'])} ligne(s))",
     )  # fmt: skip
     right.download_button(
-        "Télécharger (CSV)", lambda: cases.rejections_csv(rejects_of(store, chosen)),
+        "Télécharger (CSV)",
+        auth.audited_export(
+            lambda: cases.rejections_csv(rejects_of(store, chosen), who.personal_data),
+            f"Lignes rejetées de l'import n° {chosen}, CSV",
+        ),
         f"import_{chosen}_rejets.csv", "text/csv", on_click="ignore", icon=":material/download:",
     )  # fmt: skip

@@ -25,6 +25,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from cpms_metrics import CpmsError, Store
+from cpms_metrics.access import PersonalData, redact_value, scrub_nir
 from cpms_metrics.cases import (
     SavedCase,
     attachment_content,
@@ -397,8 +398,17 @@ def follow_up_changes(
     return changes
 
 
-def history_table(history: pd.DataFrame, objects: Sequence[str]) -> None:
-    """The case's history, newest first, each value in French, the NIR masked."""
+def shown_value(column: Any, value: Any, level: PersonalData, objects: Sequence[str]) -> str:
+    """A value of a case's history or findings as the role may see it, in French; anything
+    shaped like a NIR masked, whatever the column (the history keeps old values in clear)."""
+    if _missing(column):
+        return "" if _missing(value) else scrub_nir(str(value))
+    return scrub_nir(value_text(str(column), redact_value(str(column), value, level), objects))
+
+
+def history_table(history: pd.DataFrame, objects: Sequence[str], level: PersonalData) -> None:
+    """The case's history, newest first, each value in French as the role may see it, never a
+    full NIR."""
     actions = {"creation": "Création du dossier", "modification": "Modification"}
     rows = []
     for record in history.iloc[::-1].to_dict("records"):
@@ -410,18 +420,21 @@ def history_table(history: pd.DataFrame, objects: Sequence[str]) -> None:
                 "Origine": source_text(record["source"]),
                 "Action": actions.get(str(record["action"]), str(record["action"])),
                 "Champ": field,
-                "Avant": "" if not field else value_text(column, record["old_value"], objects),
-                "Après": "" if not field else value_text(column, record["new_value"], objects),
+                "Avant": shown_value(column, record["old_value"], level, objects) if field else "",
+                "Après": shown_value(column, record["new_value"], level, objects) if field else "",
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height="content")
 
 
-def case_findings_list(findings: pd.DataFrame) -> None:
+def case_findings_list(findings: pd.DataFrame, level: PersonalData) -> None:
     for record in findings.to_dict("records"):
         kind = FINDING_KINDS.get(str(record["kind"]), str(record["kind"]))
-        value = "" if _missing(record["value"]) or not record["value"] else f" ({record['value']})"
-        st.markdown(f":orange[:material/warning:] **{kind}** — {md(record['message'] + value)}")
+        value = shown_value(record["field"], record["value"], level, ())
+        value = f" ({value})" if value and value != DASH else ""
+        st.markdown(
+            f":orange[:material/warning:] **{kind}** — {md(scrub_nir(record['message']) + value)}"
+        )
 
 
 def _reader(store: Store, reference: str, file_name: str) -> Callable[[], bytes]:
@@ -525,11 +538,22 @@ def report_cards(report: ImportReport, *, done: bool) -> None:
         st.caption(":material/info: " + " ; ".join(notes) + ".")
 
 
-def readable_rejections(rejections: pd.DataFrame) -> pd.DataFrame:
-    """Rejected lines in French; a value read from a NIR column is masked."""
+def _rejected_value(field: Any, value: Any, level: PersonalData) -> Any:
+    if _missing(value):
+        return value
+    column = HEADER_KEYS.get(fold(str(field or "")))
+    if column == "nir":
+        return mask_nir(str(value))
+    if column is not None:
+        value = redact_value(column, value, level)
+    return value if _missing(value) else scrub_nir(str(value))
+
+
+def readable_rejections(rejections: pd.DataFrame, level: PersonalData) -> pd.DataFrame:
+    """Rejected lines in French, values as the role may see them; a NIR is always masked."""
     field_column = "column" if "column" in rejections.columns else "field"
     values = [
-        mask_nir(str(v)) if HEADER_KEYS.get(fold(str(f or ""))) == "nir" and not _missing(v) else v
+        _rejected_value(f, v, level)
         for f, v in zip(rejections[field_column], rejections["value"], strict=True)
     ]
     return pd.DataFrame(
@@ -543,9 +567,9 @@ def readable_rejections(rejections: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def rejections_table(rejections: pd.DataFrame) -> None:
+def rejections_table(rejections: pd.DataFrame, level: PersonalData) -> None:
     st.dataframe(
-        readable_rejections(rejections),
+        readable_rejections(rejections, level),
         hide_index=True,
         width="stretch",
         height="content" if len(rejections) <= 12 else 420,
@@ -553,9 +577,9 @@ def rejections_table(rejections: pd.DataFrame) -> None:
     )
 
 
-def rejections_csv(rejections: pd.DataFrame) -> bytes:
-    """The rejected lines as a CSV for French Excel."""
-    return to_csv_bytes(readable_rejections(rejections))
+def rejections_csv(rejections: pd.DataFrame, level: PersonalData) -> bytes:
+    """The rejected lines as a CSV for French Excel, values as the role may see them."""
+    return to_csv_bytes(readable_rejections(rejections, level))
 
 
 def imports_table(log: pd.DataFrame) -> None:
@@ -678,8 +702,9 @@ SUIVI_PAGE = "pages/7_suivi_des_dossiers.py"
 SUIVI_URL = "suivi_des_dossiers"
 
 
-def finding_cases_table(frame: pd.DataFrame, objects: Sequence[str]) -> None:
-    """The cases behind one kind of finding; the reference opens the case's follow-up."""
+def finding_cases_table(frame: pd.DataFrame, objects: Sequence[str], level: PersonalData) -> None:
+    """The cases behind one kind of finding, the value found as the role may see it; the
+    reference opens the case's follow-up."""
     shown = pd.DataFrame(
         {
             "Référence": [f"{SUIVI_URL}?ref={quote(str(r))}" for r in frame["reference"]],
@@ -688,7 +713,10 @@ def finding_cases_table(frame: pd.DataFrame, objects: Sequence[str]) -> None:
             "Objet": frame["object"].map(lambda v: value_text("object", v, objects)),
             "Gestionnaire": frame["handler"].map(lambda v: "Non attribué" if _missing(v) else v),
             "Champ": frame["field"].map(lambda c: HEADER.get(str(c), str(c))),
-            "Valeur": frame["value"].map(lambda v: "" if _missing(v) else str(v)),
+            "Valeur": [
+                "" if _missing(v) else shown_value(f, v, level, objects)
+                for f, v in zip(frame["field"], frame["value"], strict=True)
+            ],
             "Constat": frame["message"],
         }
     )

@@ -17,7 +17,8 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from cpms_metrics import CpmsError, Store, demo, open_store, queries, worklist
+from cpms_metrics import CpmsError, Store, access, demo, open_store, queries, worklist
+from cpms_metrics.access import PersonalData
 from cpms_metrics.settings import Settings, load_settings
 from ui.filters import Filters
 
@@ -201,14 +202,20 @@ def referral_delay_stats(filters: Filters) -> dict[str, float | None]:
 
 
 def open_cases_files(
-    filters: Filters, bands: Sequence[str], handler: str | None
+    filters: Filters, bands: Sequence[str], handler: str | None, personal_data: PersonalData
 ) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
-    """CSV and XLSX of every open case the worklist shows, built only when downloaded (outside
-    the page's run, hence straight from the domain)."""
+    """CSV and XLSX of every open case the worklist shows, with the personal data the role may
+    see (`access.redact`), built only when downloaded (outside the page's run, hence straight
+    from the domain)."""
     current, scope = store(), filters.scope()
 
     def readable() -> pd.DataFrame:
         rows = worklist.open_cases(current, scope, bands=bands, handler=handler, limit=None)
-        return worklist.readable_open_cases(rows)
+        shown = access.redact(rows, personal_data)
+        # A column the role may not see is left out of the file, not exported empty.
+        hidden = rows.columns.difference(shown.columns)
+        withheld = [title for c, title in worklist.EXPORT_COLUMNS.items() if c in hidden]
+        readable = worklist.readable_open_cases(shown.reindex(columns=rows.columns))
+        return readable.drop(columns=withheld)
 
     return (lambda: worklist.to_csv_bytes(readable())), (lambda: worklist.to_xlsx_bytes(readable()))

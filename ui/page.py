@@ -1,5 +1,6 @@
-"""The frame of every page: configuration, the French menu, the filters, and the header line that
-says which period, date and policy the figures use. `page_setup` is the first line of each page.
+"""The frame of every page: configuration, the access check, the French menu (the pages the role
+opens), the filters, and the header line that says which period, date and policy the figures use.
+`page_setup` is the first line of each page.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from ui import data
+from cpms_metrics.access import Access
+from ui import auth, data
 from ui.filters import Filters, current_filters, filter_widgets
 from ui.format import POLICY_RULES
 
@@ -28,13 +30,16 @@ MENU: tuple[tuple[str, str, str, str], ...] = (
     ("Direction", "pages/8_rapport_mensuel.py", "Rapport mensuel", ":material/picture_as_pdf:"),
     ("Données", "pages/9_import.py", "Import", ":material/upload_file:"),
     ("Données", "pages/10_qualite_des_donnees.py", "Qualité des données", ":material/rule:"),
+    ("Administration", "pages/11_journal_d_audit.py", "Journal d'audit", ":material/policy:"),
 )  # fmt: skip
 
 
-def _menu(filters: Filters) -> None:
+def _menu(filters: Filters, who: Access) -> None:
     params = filters.query_params()  # a page link keeps the filters in the URL
     section = ""
     for heading, page, label, icon in MENU:
+        if not auth.can_open(page, who):
+            continue
         if heading != section:
             st.caption(heading)
             section = heading
@@ -44,22 +49,24 @@ def _menu(filters: Filters) -> None:
             return  # a page run on its own, as its own entry point: no other page to link to
 
 
-def page_setup(title: str) -> Filters:
-    """Configure the page, draw the menu, the filters and the header; returns the filters."""
+def page_setup(title: str) -> tuple[Filters, Access]:
+    """Configure the page, check who may open it (the page stops here otherwise), draw the menu,
+    the filters and the header; returns the filters and what the person may see and do."""
     st.set_page_config(
         page_title=f"{title} · CPMS réclamations",
         page_icon=":material/fact_check:",
         layout="wide",
     )
     st.html(Path(__file__).with_name("style.css"))
-    # The access check for this page goes here, so that no page can forget it.
+    # The access check, before any figure is read, so that no page can forget it.
+    who = auth.require()
     config = data.settings()
     info = data.info()
     today = date.today()
     filters, problems = current_filters(today, config.policy, config.objects)
     with st.sidebar:
         st.markdown("#### :material/fact_check: Réclamations CPMS")
-        _menu(filters)
+        _menu(filters, who)
         st.divider()
         filter_widgets(
             filters,
@@ -69,6 +76,8 @@ def page_setup(title: str) -> Filters:
             companies=info.companies,
             first_month=info.first_month,
         )
+        st.divider()
+        auth.account_box(who)
     st.title(title)
     st.caption(f":material/filter_list: {filters.describe()} — {POLICY_RULES[filters.policy]}.")
     if info.is_sample:
@@ -86,4 +95,4 @@ def page_setup(title: str) -> Filters:
             "le premier import (`python -m cpms_metrics import export.csv`).",
             icon=":material/inbox:",
         )
-    return filters
+    return filters, who

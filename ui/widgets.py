@@ -218,13 +218,15 @@ def open_cases_table(frame: pd.DataFrame) -> None:
             "Gestionnaire": frame["handler"].fillna("Non attribué"),
             "Objet": frame["object"].map(lambda v: label(objects, v)),
             "Canal": frame["channel"].map(lambda v: label(CHANNELS, v)),
-            "Adhérent": [
-                " ".join(p for p in (_text(f, str), _text(n, str)) if p)
-                for f, n in zip(frame["first_name"], frame["last_name"], strict=True)
-            ],
-            "NIR": frame["nir"].map(lambda v: _text(v, lambda n: mask_nir(str(n)))),
         }
     )
+    # `access.redact` leaves these out for a role that sees no personal data.
+    if {"first_name", "last_name", "nir"} <= set(frame.columns):
+        shown["Adhérent"] = [
+            " ".join(p for p in (_text(f, str), _text(n, str)) if p)
+            for f, n in zip(frame["first_name"], frame["last_name"], strict=True)
+        ]
+        shown["NIR"] = frame["nir"].map(lambda v: _text(v, lambda n: mask_nir(str(n))))
     colours = [BAND_COLOURS[b] for b in frame["band"]]
     styled = _dates_as_text(shown).style.apply(
         lambda row: (
@@ -284,6 +286,14 @@ def _table(shown: Any, help: dict[str, str] | None = None) -> None:
         if pd.api.types.is_integer_dtype(frame[column])
     }
     st.dataframe(shown, hide_index=True, width="stretch", height="content", column_config=config)
+
+
+def withheld_list(total: int, noun: str = "dossiers") -> None:
+    """In place of a list of cases (references, handlers) that the role may not see: its size."""
+    st.caption(
+        f":material/lock: {format_count(total)} {noun} sur la période. La liste des dossiers "
+        "n'est pas ouverte à votre rôle."
+    )
 
 
 def no_data(message: str) -> None:

@@ -1,5 +1,5 @@
-"""AppTest fixtures: a fresh database per test, built by the real importer, and no cache shared
-between tests."""
+"""AppTest fixtures: a fresh database per test, built by the real importer, no cache shared
+between tests, and the local mode (no login, the server on 127.0.0.1) unless a test logs in."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.util import patch_config_options
 
 from tests.app.known_export import build_db
 
@@ -23,6 +24,15 @@ def _fresh_caches() -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def _local_mode(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Listening on localhost without [auth]: full access, whatever .streamlit/config.toml the
+    current directory has. A test that logs in sets `at.user` and CPMS_ROLES_FILE itself."""
+    monkeypatch.delenv("CPMS_ROLES_FILE", raising=False)
+    with patch_config_options({"server.address": "127.0.0.1"}):
+        yield
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cpms_metrics import Scope, kpis, open_store
+from cpms_metrics.access import PersonalData, audit_log
 from cpms_metrics.cases import get_case, save_case
 from cpms_metrics.errors import ImportFileError
 from cpms_metrics.ingest import import_log
@@ -30,7 +31,7 @@ from cpms_metrics.quality import findings_by_kind
 from cpms_metrics.settings import load_settings
 from tests.app.conftest import ROOT, run_page, shown_metrics
 from tests.app.known_export import QUERY, TEXT, write_export
-from ui import cases
+from ui import auth, cases
 from ui.format import format_count
 
 SAISIE = "pages/6_saisie.py"
@@ -258,7 +259,12 @@ def test_the_guidance_gives_the_three_examples(known_db: Path) -> None:
         assert example in page
 
 
-def test_several_users_saving_at_once_get_distinct_references(known_db: Path) -> None:
+def test_several_users_saving_at_once_get_distinct_references(
+    known_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AppTests share one runtime slot, emptied by the first to finish: the others could not read
+    # the request headers any more. This test is about references, not about proxies.
+    monkeypatch.setattr(auth, "_proxied", lambda: False)
     apps = [fill(run_page(SAISIE), WRITTEN) for _ in range(4)]
     start = threading.Barrier(len(apps))
     failures: list[BaseException] = []
@@ -280,6 +286,9 @@ def test_several_users_saving_at_once_get_distinct_references(known_db: Path) ->
     references = {at.metric[0].value for at in apps}
     assert len(references) == len(apps)
     assert stored(known_db)["cases"] == 12 + len(apps)
+    log = audit_log(open_store(known_db, keep_open=False))
+    assert sorted(log["reference"]) == sorted(references)  # each creation logged, by whom
+    assert set(zip(log["who"], log["action"], strict=True)) == {("mode local", "case_change")}
 
 
 # --- Suivi des dossiers -----------------------------------------------------------------------
@@ -368,6 +377,9 @@ def test_the_command_line_imports_while_the_app_is_open(known_db: Path, tmp_path
     assert done.returncode == 0, done.stderr
     at.text_input(key="suivi_search").set_value("Z01").run()
     assert shown(at.subheader[0].value) == "Z01 · Anne Martin"
+    line = audit_log(open_store(known_db, keep_open=False)).iloc[0]
+    assert (line["who"], line["action"]) == ("ligne de commande", "import")
+    assert "« nuit.csv » en ligne de commande : 12 lignes lues, 1 ajoutées" in line["detail"]
 
 
 # --- Import -----------------------------------------------------------------------------------
@@ -409,7 +421,7 @@ def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> Non
     assert "Date de réception illisible (formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)" in list(
         rejected["Motif"]
     )
-    csv = cases.rejections_csv(report.rejections).decode("utf-8-sig")
+    csv = cases.rejections_csv(report.rejections, PersonalData.CLEAR).decode("utf-8-sig")
     assert csv.splitlines()[0] == "Ligne;Référence;Colonne;Valeur;Motif"
     assert stored(known_db) == before
 
@@ -422,6 +434,9 @@ def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> Non
     assert stored(known_db)["cases"] == before["cases"] + 1
     log = at.dataframe[-1].value
     assert log["Fichier"].iloc[0] == "export_hebdo.csv"
+    line = audit_log(store).iloc[0]
+    assert (line["who"], line["action"]) == ("mode local", "import")
+    assert line["detail"].startswith("Import n° 2 de « export_hebdo.csv » depuis le tableau")
 
     # The same file again changes nothing.
     again = checked(known_db).report
