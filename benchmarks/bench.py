@@ -180,6 +180,8 @@ def run(sizes: list[int], repeat: int, workdir: Path, out: Path, pages: bool) ->
         f"medians of {repeat} runs (warm).",
         "Baseline: `benchmarks/pandas_peer.py` (vectorised pandas, data already in memory) and "
         "`pandas.read_csv` of the same file.",
+        "Peak memory: each measure's own process; on the `kpis warm, cpms` rows it is the pandas "
+        "peer's (its data in memory), `kpis cold` is ours.",
         "",
         "| rows | measure | ours | baseline | ours / baseline | peak memory |",
         "| ---: | --- | ---: | ---: | ---: | ---: |",

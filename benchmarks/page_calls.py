@@ -4,7 +4,6 @@ so the benchmark can time a page's data apart from its rendering."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from cpms_metrics import queries, worklist
@@ -19,8 +18,7 @@ def _kpis(store: Store, scope: Scope) -> Any:
 
 
 def _by_object(store: Store, scope: Scope) -> Any:
-    objects = [row["object"] for row in _kpis(store, scope)["by_object"]]
-    return [queries.monthly(store, replace(scope, objects=(key,))) for key in objects]
+    return queries.monthly_by(store, scope, "object")
 
 
 PAGE_CALLS: dict[str, list[Call]] = {

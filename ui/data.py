@@ -9,7 +9,7 @@ as an error with its title and stops the page.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -63,6 +63,7 @@ _QUERIES: dict[str, Callable[..., Any]] = {
     "kpis": lambda s, scope: queries.kpis(s, as_of=scope.as_of, scope=scope),
     "summary": queries.summarise,
     "monthly": queries.monthly,
+    "monthly_by": queries.monthly_by,
     "bands": worklist.open_case_bands,
     "handlers": worklist.open_case_handlers,
     "count_open": worklist.count_open_cases,
@@ -144,8 +145,9 @@ def monthly(filters: Filters) -> pd.DataFrame:
 
 
 def monthly_by_object(filters: Filters, objects: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """`monthly` for each object, with the other filters as they are."""
-    return {key: monthly(replace(filters, objects=(key,))) for key in objects}
+    """`monthly` for each object (one scan), in the order of `objects`."""
+    parts: dict[str, pd.DataFrame] = _call("monthly_by", filters, "object")
+    return {key: parts[key] for key in objects}
 
 
 def open_case_bands(filters: Filters) -> dict[str, int]:
