@@ -126,8 +126,10 @@ def texts(at: AppTest) -> list[str]:
 
 
 # Not NIRs, but runs of digits the pattern would take for one: charts' floats
-# (0.1111111111111111: no NIR has five digits after a dot) and widgets' ids (hexadecimal hashes).
-NOT_A_NIR = re.compile(r"[0-9]*\.[0-9]{5,}(?:e-?[0-9]+)?|\$\$ID-[0-9a-f]+")
+# (0.1111111111111111: no NIR has five digits after a dot), widgets' ids and media files' URLs
+# (lowercase hexadecimal hashes of 16 characters or more, which may hold 13 digits in a row; a NIR
+# has at most 15 characters).
+NOT_A_NIR = re.compile(r"[0-9]*\.[0-9]{5,}(?:e-?[0-9]+)?|\$\$ID-[0-9a-f]+|[0-9a-f]{16,}")
 
 
 def full_nirs(at: AppTest) -> list[str]:
