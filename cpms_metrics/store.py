@@ -23,6 +23,9 @@ from .settings import POLICIES, Settings, load_settings
 
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "database is locked")
 _WRITE_LOCK = threading.RLock()  # one writer per process; DuckDB's file lock covers other processes
+# Threads of one process share one DuckDB instance per file; two creating it at the same moment
+# collide ("already attached"), so connections are opened one at a time.
+_CONNECT_LOCK = threading.Lock()
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -54,7 +57,8 @@ class Store:
         pause = 0.02
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                with _CONNECT_LOCK:
+                    return duckdb.connect(str(self.path))
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
                     raise StoreError(f"Impossible d'ouvrir la base {self.path} : {exc}") from exc
@@ -83,7 +87,8 @@ class Store:
                 cur.execute(self._session)
                 yield cur
         finally:
-            con.close()
+            with _CONNECT_LOCK:  # the last close frees the instance: not while another opens it
+                con.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:

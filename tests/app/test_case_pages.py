@@ -282,7 +282,8 @@ def test_several_users_saving_at_once_get_distinct_references(
     for thread in threads:
         thread.join()
     assert not failures
-    assert all(not at.exception and at.success for at in apps)
+    outcomes = [(list(at.exception), [e.value for e in at.error], len(at.success)) for at in apps]
+    assert all(not at.exception and at.success for at in apps), outcomes
     references = {at.metric[0].value for at in apps}
     assert len(references) == len(apps)
     assert stored(known_db)["cases"] == 12 + len(apps)

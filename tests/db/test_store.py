@@ -66,3 +66,27 @@ def test_transient_store_releases_the_file_for_another_process(tmp_path):
     assert done.returncode == 0, done.stderr
     assert store.data_version() != version
     assert kpis(store, as_of=date(2025, 1, 3))["complaints"] == 1
+
+
+def test_threads_opening_a_transient_store_at_once(tmp_path):
+    import threading
+
+    store = open_store(tmp_path / "db.duckdb", Settings(), keep_open=False)
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            start.wait()
+            for _ in range(40):
+                with store.cursor() as cur:
+                    cur.execute("SELECT 1").fetchall()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
