@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,37 @@ def wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float) -
     raise AssertionError("streamlit n'a pas démarré :\n" + "".join(seen))
 
 
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a server by its PID: politely, then for good."""
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def streamlit_server(
+    env: dict[str, str], *options: str, port: int | None = None, script: str = "dashboard.py"
+) -> Iterator[str]:
+    """`streamlit run` on 127.0.0.1 (a free port unless given) until the block ends; its URL."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script,
+         "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false", *options],
+        cwd=ROOT, env={**env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_for_line(process, f"127.0.0.1:{port}", START_TIMEOUT)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chromium()  # skip or fail before starting anything
@@ -90,26 +122,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = folder / "cpms.duckdb"
     if not os.environ.get("CPMS_SCREENSHOTS"):
         build_db(db)  # else: the first run fills it with the sample
-    port = free_port()
-    env = {**os.environ, "CPMS_DB": str(db), "PYTHONUNBUFFERED": "1"}
     theme = os.environ.get("CPMS_THEME", "light")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false", f"--theme.base={theme}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        wait_for_line(process, f"127.0.0.1:{port}", START_TIMEOUT)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+    with streamlit_server({**os.environ, "CPMS_DB": str(db)}, f"--theme.base={theme}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

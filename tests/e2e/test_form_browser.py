@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,12 +26,10 @@ from tests.app.known_export import TEXT, build_db
 from tests.e2e.test_browser import (
     CHROMIUM_ARGS,
     IDLE,
-    START_TIMEOUT,
     chromium,
-    free_port,
     screenshot,
     settle,
-    wait_for_line,
+    streamlit_server,
 )
 
 pytestmark = pytest.mark.e2e
@@ -47,25 +44,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """The app on the known export: (its URL, its database)."""
     chromium()  # skip or fail before starting anything
     db = build_db(tmp_path_factory.mktemp("forms") / "cpms.duckdb")
-    port = free_port()
-    env = {**os.environ, "CPMS_DB": str(db), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false", "--theme.base=light"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        wait_for_line(process, f"127.0.0.1:{port}", START_TIMEOUT)
-        yield f"http://127.0.0.1:{port}", db
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+    with streamlit_server({**os.environ, "CPMS_DB": str(db)}, "--theme.base=light") as url:
+        yield url, db
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -28,7 +27,14 @@ import pytest
 from cpms_metrics.access import audit_log
 from cpms_metrics.store import Store
 from tests.app.known_export import build_db
-from tests.e2e.test_browser import CHROMIUM_ARGS, IDLE, chromium, free_port, wait_for_line
+from tests.e2e.test_browser import (
+    CHROMIUM_ARGS,
+    IDLE,
+    chromium,
+    free_port,
+    stop,
+    streamlit_server,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -40,15 +46,6 @@ ROLES = """
 "direction@cpms.fr" = "direction"
 "qualite@cpms.fr" = "qualite"
 """
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    os.kill(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def request(url: str, body: object = None, method: str = "GET") -> tuple[int, bytes]:
@@ -136,20 +133,9 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
         "CPMS_DB": str(db),
         "CPMS_ROLES_FILE": str(roles),
         "PYTHONPATH": str(ROOT),
-        "PYTHONUNBUFFERED": "1",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP),
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false", "--secrets.files", str(secrets_file)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        wait_for_line(process, f"127.0.0.1:{port}", START_TIMEOUT)
+    with streamlit_server(env, "--secrets.files", str(secrets_file), port=port, script=str(APP)):
         yield App(app_url, db)
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
