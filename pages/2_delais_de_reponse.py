@@ -8,8 +8,6 @@ from cpms_metrics.charts import (
     SAME_CHANNEL_COLOUR,
     TWO_MONTHS_DAYS,
     breakdown_chart,
-    rate_chart,
-    status_chart,
     time_to_answer_chart,
 )
 from cpms_metrics.fields import CHANNELS, label
@@ -20,12 +18,10 @@ from ui.page import page_setup
 from ui.widgets import (
     breakdown,
     chart,
-    late_cases_table,
-    no_data,
-    paged,
+    late_cases,
+    monthly_compliance,
     rate_card,
     status_cards,
-    withheld_list,
 )
 
 filters, who = page_setup("Délais de réponse")
@@ -34,15 +30,8 @@ response = figures["response"]
 
 status_cards(response, "response", "Réponses dans les délais", "réponses")
 
-months = data.monthly(filters)
 series = (("response_compliance_rate", "Réponses", ANSWER_COLOUR),)
-left, right = st.columns(2)
-with left:
-    st.subheader("Conformité par mois")
-    chart(rate_chart(months, filters.months, filters.as_of, series))
-with right:
-    st.subheader("Statuts par mois")
-    chart(status_chart(months, filters.months, filters.as_of, "response"))
+monthly_compliance(filters, "response", series)
 
 left, right = st.columns(2)
 with left:
@@ -66,14 +55,7 @@ with right:
     chart(breakdown_chart(channels, "label", by_channel, target=1.0))
 
 st.subheader("Réponses en retard ou hors délai")
-total = data.count_cases(filters, "answer_late")
-if total and not who.may_see_case_lists:
-    withheld_list(total)
-elif total:
-    paged(
-        "answer_late", total,
-        lambda limit, offset: data.list_cases(filters, "answer_late", limit, offset),
-        lambda rows: late_cases_table(rows, "Répondu le"),
-    )  # fmt: skip
-else:
-    no_data("Aucune réponse en retard ou hors délai sur la période.")
+late_cases(
+    filters, who, "answer_late", "Répondu le",
+    "Aucune réponse en retard ou hors délai sur la période.",
+)  # fmt: skip

@@ -10,7 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cpms_metrics.charts import STATUS_LABELS
+from cpms_metrics.access import Access
+from cpms_metrics.charts import STATUS_LABELS, rate_chart, status_chart
 from cpms_metrics.fields import (
     CHANNELS,
     MEDIATOR_ADDRESSES,
@@ -21,6 +22,8 @@ from cpms_metrics.fields import (
 )
 from cpms_metrics.validation import mask_nir
 from cpms_metrics.worklist import BANDS, mediator_label
+from ui import data
+from ui.filters import Filters
 from ui.format import (
     count_change,
     format_count,
@@ -307,3 +310,32 @@ def breakdown(frame: pd.DataFrame, labels: Callable[[Any], str]) -> pd.DataFrame
         ["complaints", "key"], ascending=[False, True]
     )
     return shown.assign(label=shown["key"].map(labels)).reset_index(drop=True)
+
+
+def monthly_compliance(
+    filters: Filters, step: str, series: tuple[tuple[str, str, str], ...]
+) -> None:
+    """Compliance per month beside the statuses per month, for `step` ("ack" or "response")."""
+    months = data.monthly(filters)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Conformité par mois")
+        chart(rate_chart(months, filters.months, filters.as_of, series))
+    with right:
+        st.subheader("Statuts par mois")
+        chart(status_chart(months, filters.months, filters.as_of, step))
+
+
+def late_cases(filters: Filters, who: Access, name: str, done_title: str, empty: str) -> None:
+    """The paged list `name` of late or overdue cases; only its count for a role without lists."""
+    total = data.count_cases(filters, name)
+    if total and not who.may_see_case_lists:
+        withheld_list(total)
+    elif total:
+        paged(
+            name, total,
+            lambda limit, offset: data.list_cases(filters, name, limit, offset),
+            lambda rows: late_cases_table(rows, done_title),
+        )  # fmt: skip
+    else:
+        no_data(empty)
