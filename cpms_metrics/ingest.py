@@ -43,11 +43,13 @@ from .fields import (
 )
 from .quality import compute_findings, store_findings
 from .schema import DUE_COLUMNS, Cursor, fetch_one
-from .store import Store, refresh_due_dates
+from .store import Store, add_due_dates, refresh_due_dates
 
 LINE = "_line"
 REJECT_COLUMNS = ["line", "reference", "field", "value", "reason"]
 _WHITESPACE = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
+# In a row's cells joined by chr(1): white space at the start or the end of a cell.
+_EDGE_SPACE = r"(^|\x01)[ \t\r\n\x{00A0}]|[ \t\r\n\x{00A0}](\x01|$)"
 
 # ---------------------------------------------------------------------------------------------
 # Reading
@@ -117,7 +119,7 @@ class RawExport:
         try:
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE raw_csv AS
-                    SELECT row_number() OVER () + 1 AS key, * FROM read_csv(
+                    SELECT * FROM read_csv(
                         $path, delim = $delim, quote = '"', escape = '"', header = false,
                         skip = 1, auto_detect = false, strict_mode = true,
                         store_rejects = true, columns = {types})""",
@@ -133,6 +135,8 @@ class RawExport:
             + ", ".join(f"bool_or(contains({n}, chr(10)))" for n in names)
             + ", count(*) FROM raw_csv"
         ).fetchall()[0]
+        # rowid counts the records in file order, from a base that is not 0 inside a transaction.
+        base = con.execute("SELECT coalesce(min(rowid), 0) - 2 FROM raw_csv").fetchall()[0][0]
         multiline = [n for n, flag in zip(names, flags[:-1], strict=True) if flag]
         breaks = (
             " + ".join(
@@ -143,7 +147,7 @@ class RawExport:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE line_offsets AS
             SELECT key, sum(breaks) OVER (ORDER BY key) AS shift
-            FROM (SELECT key, {breaks} AS breaks FROM raw_csv
+            FROM (SELECT rowid - {base} AS key, {breaks} AS breaks FROM raw_csv
                   WHERE {" OR ".join(f"contains({n}, chr(10))" for n in multiline) or "false"})
         """)
         added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
@@ -153,7 +157,7 @@ class RawExport:
         blank = " AND ".join(f"{n} IS NULL" for n in names)  # DuckDB reads an empty cell as NULL
         con.execute(f"""
             CREATE OR REPLACE TEMP VIEW raw AS
-            SELECT key AS {LINE}, {selected}, NULL::VARCHAR AS _width
+            SELECT rowid - {base} AS {LINE}, {selected}, NULL::VARCHAR AS _width
             FROM raw_csv WHERE NOT ({blank})""")
         return True
 
@@ -577,12 +581,19 @@ def _prepare(
         con.unregister(f"map_{column}_frame")
 
     # One copy of the rows: every cell trimmed, plus the value read from dates and lists.
-    # Plain trim() is fast; the full set of white space only where a cell holds some.
+    # Trimming cell by cell is costly: first one look at each whole row for white space at the
+    # edge of a cell, and trim only when some row has any (hand-made files, mostly small).
+    row_text = f"concat_ws(chr(1), {', '.join(present)})"
+    untrimmed = con.execute(
+        rf"SELECT count(*) FILTER (WHERE regexp_matches({row_text}, '{_EDGE_SPACE}')) FROM raw"
+    ).fetchall()[0][0]
     cells, joins = [], []
     for c in present:
         cells.append(
             rf"""nullif(CASE WHEN regexp_matches(r.{c}, '[\t\r\n\x{{00A0}}]')
                              THEN trim(r.{c}, {_WHITESPACE}) ELSE trim(r.{c}) END, '') AS {c}"""
+            if untrimmed
+            else f"nullif(r.{c}, '') AS {c}"
         )
         if c in DATE_COLUMNS:
             cells.append(f"d_{c}.day AS v_{c}")
@@ -698,11 +709,6 @@ def _prepare(
     rejections = con.execute(
         "SELECT line, reference, field, value, reason FROM problems ORDER BY line, field"
     ).df()
-    selected = ", ".join(f"v_{c} AS {c}" for c in present)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE accepted AS SELECT {selected}, {LINE} "
-        f"FROM n ANTI JOIN dropped USING ({LINE})"
-    )
     unknown = [
         f"""SELECT reference, 'valeur_inconnue' AS kind, '{c}' AS field, {c} AS value,
                {
@@ -710,7 +716,7 @@ def _prepare(
                 _UNKNOWN[c] + ", laissé vide (valeurs possibles : " + _labels(vocabularies[c]) + ")"
             )
         } AS message
-            FROM n SEMI JOIN accepted USING ({LINE})
+            FROM n ANTI JOIN dropped USING ({LINE})
             WHERE {c} IS NOT NULL AND v_{c} IS NULL"""
         for c in enums
         if not COLUMN_BY_NAME[c].required
@@ -720,9 +726,17 @@ def _prepare(
         if unknown
         else pd.DataFrame(columns=["reference", "kind", "field", "value", "message"])
     )
-    con.execute(f"ALTER TABLE accepted DROP COLUMN {LINE}")
     con.execute("DROP VIEW n")
-    for table in ("t", "day_map", "problems", "repeated", "dropped", "line_offsets",
+    # The rows to load are `t` itself, without the dropped rows and the text read from: no copy.
+    if dropped:
+        con.execute(f"DELETE FROM t WHERE {LINE} IN (SELECT {LINE} FROM dropped)")
+    for column in (LINE, "_width", *(c for c in present if c in DATE_COLUMNS or c in enums)):
+        con.execute(f"ALTER TABLE t DROP COLUMN {column}")
+    for column in present:
+        if column in DATE_COLUMNS or column in enums:
+            con.execute(f"ALTER TABLE t RENAME COLUMN v_{column} TO {column}")
+    con.execute("ALTER TABLE t RENAME TO accepted")
+    for table in ("day_map", "problems", "repeated", "dropped", "line_offsets",
                   *(f"map_{c}" for c in enums)):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return Prepared(
@@ -879,10 +893,19 @@ def write_cases(
                ANTI JOIN complaints c USING (reference)""",
             {"at": at, "source": source},
         )
+        # New cases get their due dates as they are written (an UPDATE after costs as much).
+        sent = "s.sent_on" if "sent_on" in prepared.columns else "NULL"
+        add_due_dates(
+            cur, calendar, f"SELECT received_on FROM staged UNION SELECT {sent} FROM staged s"
+        )
         names = ", ".join(prepared.columns)
         cur.execute(
-            f"""INSERT INTO complaints ({names}, source, updated_at)
-                SELECT s.*, $source, $at FROM staged s ANTI JOIN complaints c USING (reference)""",
+            f"""INSERT INTO complaints ({names}, source, updated_at, {", ".join(DUE_COLUMNS)})
+                SELECT s.*, $source, $at, r.ack_due, r.answer_due, a.ack_due, a.answer_due
+                FROM staged s ANTI JOIN complaints c USING (reference)
+                LEFT JOIN due_dates r ON r.policy = 'cpms' AND r.start_date = s.received_on
+                LEFT JOIN due_dates a
+                    ON a.policy = 'acpr' AND a.start_date = coalesce({sent}, s.received_on)""",
             {"at": at, "source": source},
         )
     refresh_due_dates(cur, calendar)

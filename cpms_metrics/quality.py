@@ -77,15 +77,17 @@ def compute_findings(cur: Cursor) -> int:
     """Fill the temporary table `new_findings` with the findings of every case in `staged`, as
     stored once `staged` is written (stored values for the columns the file does not carry)."""
     present = {r[0] for r in cur.execute("DESCRIBE staged").fetchall()}
-    columns = ", ".join(
-        f"s.{c}" if c in present else f"c.{c}"
-        for c in CANONICAL
-        if c not in DATE_COLUMNS or c in ("acknowledged_on", "responded_on")
+    needed = [
+        c for c in CANONICAL if c not in DATE_COLUMNS or c in ("acknowledged_on", "responded_on")
+    ]
+    columns = ", ".join(f"s.{c}" if c in present else f"c.{c}" for c in needed)
+    # A file that carries every column needs nothing from the stored cases.
+    source = (
+        "staged s"
+        if present.issuperset(needed)
+        else "staged s LEFT JOIN complaints c USING (reference)"
     )
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP VIEW finding_state AS
-        SELECT {columns} FROM staged s LEFT JOIN complaints c USING (reference)
-    """)
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW finding_state AS SELECT {columns} FROM {source}")
     parts: list[str] = []
     for column, kind, message in _MISSING:
         parts.append(

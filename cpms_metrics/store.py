@@ -142,16 +142,36 @@ def refresh_due_dates(cur: Cursor, calendar: Calendar) -> int:
     Rules stay in Python (deadlines.py) and run once per distinct start date, kept in `due_dates`;
     each case then carries its own due dates, so that no query needs a join.
     """
+    added = add_due_dates(
+        cur,
+        calendar,
+        """SELECT received_on FROM complaints WHERE ack_due_cpms IS NULL
+           UNION SELECT sent_on FROM complaints WHERE ack_due_cpms IS NULL""",
+    )
+    cur.execute("""
+        UPDATE complaints SET
+            ack_due_cpms = r.ack_due, answer_due_cpms = r.answer_due,
+            ack_due_acpr = a.ack_due, answer_due_acpr = a.answer_due
+        FROM due_dates r, due_dates a
+        WHERE complaints.ack_due_cpms IS NULL
+          AND r.policy = 'cpms' AND r.start_date = complaints.received_on
+          AND a.policy = 'acpr'
+          AND a.start_date = coalesce(complaints.sent_on, complaints.received_on)
+    """)
+    return added
+
+
+def add_due_dates(cur: Cursor, calendar: Calendar, start_dates: str) -> int:
+    """Compute into `due_dates` the due dates of every clock-start date the query `start_dates`
+    returns that is not there yet (all of them again when the calendar changed)."""
     row = fetch_one(cur, "SELECT value FROM meta WHERE key = 'calendar'")
     if row is None or row[0] != calendar.key:
         cur.execute("DELETE FROM due_dates")
         cur.execute(f"UPDATE complaints SET {', '.join(f'{c} = NULL' for c in DUE_COLUMNS)}")
         cur.execute("INSERT OR REPLACE INTO meta VALUES ('calendar', ?)", [calendar.key])
-    missing = cur.execute("""
-        SELECT DISTINCT start_date FROM (
-            SELECT received_on AS start_date FROM complaints WHERE ack_due_cpms IS NULL
-            UNION SELECT sent_on FROM complaints WHERE ack_due_cpms IS NULL AND sent_on IS NOT NULL
-        ) WHERE start_date NOT IN (SELECT start_date FROM due_dates)
+    missing = cur.execute(f"""
+        SELECT DISTINCT start_date FROM ({start_dates}) s(start_date)
+        WHERE start_date IS NOT NULL AND start_date NOT IN (SELECT start_date FROM due_dates)
     """).fetchall()
     starts: list[date] = [r[0] for r in missing]
     if starts:
@@ -170,16 +190,6 @@ def refresh_due_dates(cur: Cursor, calendar: Calendar) -> int:
             """)
         finally:
             cur.unregister("new_due_dates")
-    cur.execute("""
-        UPDATE complaints SET
-            ack_due_cpms = r.ack_due, answer_due_cpms = r.answer_due,
-            ack_due_acpr = a.ack_due, answer_due_acpr = a.answer_due
-        FROM due_dates r, due_dates a
-        WHERE complaints.ack_due_cpms IS NULL
-          AND r.policy = 'cpms' AND r.start_date = complaints.received_on
-          AND a.policy = 'acpr'
-          AND a.start_date = coalesce(complaints.sent_on, complaints.received_on)
-    """)
     return len(starts)
 
 

@@ -320,3 +320,30 @@ def test_large_utf8_file_is_not_mistaken_for_windows_1252(store, load_text):
     report = load_text(text)
     assert report.added == 3000
     assert set(rows(store)["description"]) == {"é" * 200}
+
+
+@pytest.mark.parametrize("blank_line", ["", "\n"])  # DuckDB's reader, then Python's
+def test_white_space_around_cells_is_trimmed(store, load_text, blank_line):
+    text = (
+        "reference;received_on;channel;nature;object;last_name;description\n"
+        "R1;2025-02-03;email;reclamation;adhesion;Martin;Texte\n"
+        + blank_line
+        + '  R2\u00a0;\t2025-02-04 ; Mail;reclamation ;adhesion;\u00a0 ;"  deux\nlignes "\n'
+        "R3;2025-02-05;email;reclamation;adhesion; Durand ;\n"
+    )
+    report = load_text(text)
+    assert (report.added, report.rejected) == (3, 0)
+    got = rows(store)
+    assert got["reference"].tolist() == ["R1", "R2", "R3"]
+    assert got["received_on"].dt.date.tolist()[1] == date(2025, 2, 4)
+    assert got["channel"].tolist()[1] == "email"
+    assert got["last_name"].isna().tolist() == [False, True, False]  # white space only: absent
+    assert got["last_name"][2] == "Durand"
+    assert got["description"].tolist()[:2] == ["Texte", "deux\nlignes"]
+
+
+def test_white_space_only_required_cell_is_missing(store, load_text):
+    report = load_text(f"{HEADER}\nR1; \t;email;reclamation;adhesion\n{OK_ROW.replace('R1', 'R2')}")
+    assert report.rejections[["line", "reference", "reason"]].values.tolist() == [
+        [2, "R1", "Date de réception manquante"]
+    ]
