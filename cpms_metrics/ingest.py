@@ -15,6 +15,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -69,10 +70,28 @@ class RawExport:
     positions: dict[int, str] = field(default_factory=dict)  # file column -> canonical name
     csv: tuple[Path, str, int] | None = None  # (UTF-8 file, delimiter, width) for DuckDB
     lines_in_file: int = 0  # of the UTF-8 file, to check DuckDB's reading
-    sha256: str = ""
+    sha256_: str = ""
     frame_: pd.DataFrame | None = None  # canonical columns + LINE (+ width problems), all text
     bad_width: dict[int, str] = field(default_factory=dict)  # line -> French reason
     temporary: Path | None = None
+    # A large CSV's scan (digest, lines, encoding), running while DuckDB reads the same file.
+    scan: Future[_Scan] | None = None
+    utf8: bool = True
+
+    @property
+    def sha256(self) -> str:
+        self._scanned()
+        return self.sha256_
+
+    def _scanned(self) -> None:
+        """Wait for the scan of the whole file, if under way; raises ImportFileError when the
+        file holds binary data. `utf8` may turn False (the first megabyte was UTF-8)."""
+        if self.scan is None:
+            return
+        scan, self.scan = self.scan.result(), None
+        if scan.binary:
+            raise ImportFileError(_BINARY)
+        self.sha256_, self.lines_in_file, self.utf8 = scan.sha256, scan.lines, scan.utf8
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -107,6 +126,16 @@ class RawExport:
         con.unregister("raw_frame")
 
     def _csv_by_duckdb(self, con: duckdb.DuckDBPyConnection) -> bool:
+        read = self._read_by_duckdb(con)
+        self._scanned()
+        if self.utf8:
+            return read
+        assert self.csv is not None  # Windows-1252 after its first megabyte: read a UTF-8 copy
+        self.temporary, self.utf8 = _to_utf8(self.csv[0]), True
+        self.csv = (self.temporary, *self.csv[1:])
+        return self._read_by_duckdb(con)
+
+    def _read_by_duckdb(self, con: duckdb.DuckDBPyConnection) -> bool:
         """Read the CSV with DuckDB; False when Python must read it instead.
 
         `_line` is the record's line if no record spanned several lines; `line_offsets` holds,
@@ -116,6 +145,7 @@ class RawExport:
         path, delimiter, width = self.csv
         names = [f"c{i}" for i in range(width)]
         types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
         try:
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE raw_csv AS
@@ -128,7 +158,8 @@ class RawExport:
             rejected = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
         except duckdb.Error:
             return False
-        if rejected:
+        self._scanned()
+        if rejected or not self.utf8:
             return False  # malformed rows: Python's reader says which line holds what
         flags = con.execute(
             "SELECT "
@@ -301,6 +332,7 @@ def _map_headers(header: list[str]) -> tuple[dict[int, str], dict[str, str], lis
 
 
 _CHUNK = 1 << 24
+_BINARY = "Le fichier contient des caractères binaires : ce n'est pas un CSV."
 
 
 @dataclass
@@ -360,19 +392,54 @@ def _to_utf8(path: Path) -> Path:
     return Path(target.name)
 
 
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(1_000_000)
+    except OSError as exc:
+        raise ImportFileError(f"Fichier introuvable ou illisible : {path}.") from exc
+
+
+def _utf8(head: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # a last character may be cut
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _scan_beside(path: Path) -> Future[_Scan]:
+    """`_scan(path)` in a thread: hashing releases the GIL, and DuckDB's reading does too."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpms-scan")
+    try:
+        return pool.submit(_scan, path)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def read_export(path: Path) -> RawExport:
     """Open a CSV, XLSX or Parquet export and check its header; raises ImportFileError when it
     cannot be used at all. The rows themselves are read by `prepare`."""
-    scan = _scan(path)
-    if not scan.head:
+    head = _head(path)
+    if not head:
         raise ImportFileError("Le fichier est vide.")
+    suffix = path.suffix.lower()
+    if (
+        suffix in (".csv", ".txt")
+        and head[:2] != b"PK"
+        and head[:4] != b"PAR1"
+        and b"\x00" not in head
+        and _utf8(head)
+    ):
+        return _read_csv_export(path, head, _scan_beside(path))
+    scan = _scan(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt") and scan.head[:2] == b"PK"):
         header, rows, lines = _read_xlsx(path)
         positions, written, ignored = _map_headers(header)
         frame, bad_width = _assemble(rows, lines, positions, len(header))
         return RawExport(
-            written, ignored, positions, frame_=frame, bad_width=bad_width, sha256=scan.sha256
+            written, ignored, positions, frame_=frame, bad_width=bad_width, sha256_=scan.sha256
         )
     if suffix == ".parquet" or scan.head[:4] == b"PAR1":
         header, table = _read_parquet(path)
@@ -380,24 +447,40 @@ def read_export(path: Path) -> RawExport:
         frame = table.rename(columns={header[p]: n for p, n in positions.items()})
         frame = frame[list(positions.values())].copy()
         frame[LINE] = range(2, len(frame) + 2)
-        return RawExport(written, ignored, positions, frame_=frame, sha256=scan.sha256)
+        return RawExport(written, ignored, positions, frame_=frame, sha256_=scan.sha256)
     if scan.binary:
-        raise ImportFileError("Le fichier contient des caractères binaires : ce n'est pas un CSV.")
-    text = scan.head.decode("utf-8-sig", errors="ignore") if scan.utf8 else _decode(scan.head)[0]
+        raise ImportFileError(_BINARY)
+    if scan.utf8:
+        return _read_csv_export(path, scan.head, None, scan)
+    source = _to_utf8(path)
+    export = _read_csv_export(source, _decode(scan.head)[0].encode(), None, scan)
+    export.temporary = source
+    return export
+
+
+def _read_csv_export(
+    source: Path, head: bytes, pending: Future[_Scan] | None, scan: _Scan | None = None
+) -> RawExport:
+    """A UTF-8 CSV, with its scan done (`scan`) or under way (`pending`)."""
+    text = head.decode("utf-8-sig", errors="ignore")
     first_line = text.split("\n", 1)[0]
     delimiter = _delimiter(first_line)
     header = next(csv.reader(io.StringIO(first_line, newline=""), delimiter=delimiter))
     header[0] = header[0].lstrip("\ufeff")
-    positions, written, ignored = _map_headers(header)
-    source = path if scan.utf8 else _to_utf8(path)
+    try:
+        positions, written, ignored = _map_headers(header)
+    except ImportFileError:
+        if pending is not None:
+            pending.cancel()
+        raise
     return RawExport(
         written,
         ignored,
         positions,
         csv=(source, delimiter, len(header)),
-        lines_in_file=scan.lines,  # Windows-1252 -> UTF-8 keeps every line break
-        sha256=scan.sha256,
-        temporary=None if scan.utf8 else source,
+        lines_in_file=scan.lines if scan else 0,  # Windows-1252 -> UTF-8 keeps every line break
+        sha256_=scan.sha256 if scan else "",
+        scan=pending,
     )
 
 

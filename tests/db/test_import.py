@@ -322,6 +322,30 @@ def test_large_utf8_file_is_not_mistaken_for_windows_1252(store, load_text):
     assert set(rows(store)["description"]) == {"é" * 200}
 
 
+def test_windows_1252_after_the_first_megabyte(store, load_text):
+    # The first megabyte is plain ASCII (read as UTF-8); an accent comes later, in Windows-1252.
+    text = "reference;received_on;channel;nature;object;last_name\n" + "".join(
+        f"R{i};2025-02-03;email;reclamation;autre;{'x' * 100}\n" for i in range(12000)
+    )
+    text += "R-last;31/02/2025;email;reclamation;autre;Hélène\n"
+    text += "R-end;2025-02-03;Mail;réclamation;autre;Chloé\n"
+    report = load_text(text, encoding="cp1252")
+    assert (report.added, report.rejected) == (12001, 1)
+    assert report.rejections[["line", "reference"]].values.tolist() == [[12002, "R-last"]]
+    assert rows(store, "SELECT last_name FROM complaints WHERE reference = 'R-end'")[
+        "last_name"
+    ].tolist() == ["Chloé"]
+
+
+def test_binary_after_the_first_megabyte(store, load_text):
+    text = "reference;received_on;channel;nature;object;last_name\n" + "".join(
+        f"R{i};2025-02-03;email;reclamation;autre;{'x' * 100}\n" for i in range(12000)
+    )
+    with pytest.raises(ImportFileError, match="binaires"):
+        load_text(text + "R-end;2025-02-03;email;reclamation;autre;\x00\x01\n")
+    assert rows(store).empty
+
+
 @pytest.mark.parametrize("blank_line", ["", "\n"])  # DuckDB's reader, then Python's
 def test_white_space_around_cells_is_trimmed(store, load_text, blank_line):
     text = (
