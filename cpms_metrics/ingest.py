@@ -77,6 +77,7 @@ class RawExport:
     # A large CSV's scan (digest, lines, encoding), running while DuckDB reads the same file.
     scan: Future[_Scan] | None = None
     utf8: bool = True
+    untrimmed: int | None = None  # records with white space at a cell's edge, once counted
 
     @property
     def sha256(self) -> str:
@@ -161,28 +162,26 @@ class RawExport:
         self._scanned()
         if rejected or not self.utf8:
             return False  # malformed rows: Python's reader says which line holds what
-        flags = con.execute(
-            "SELECT "
-            + ", ".join(f"bool_or(contains({n}, chr(10)))" for n in names)
-            + ", count(*) FROM raw_csv"
+        # One look at each whole record: its line breaks, and white space at a cell's edge.
+        record = f"concat_ws(chr(1), {', '.join(names)})"
+        records, multiline, self.untrimmed = con.execute(
+            f"""SELECT count(*), count(*) FILTER (WHERE contains(r, chr(10))),
+                       count(*) FILTER (WHERE regexp_matches(r, '{_EDGE_SPACE}'))
+                FROM (SELECT {record} AS r FROM raw_csv)"""
         ).fetchall()[0]
         # rowid counts the records in file order, from a base that is not 0 inside a transaction.
         base = con.execute("SELECT coalesce(min(rowid), 0) - 2 FROM raw_csv").fetchall()[0][0]
-        multiline = [n for n, flag in zip(names, flags[:-1], strict=True) if flag]
-        breaks = (
-            " + ".join(
-                f"coalesce(length({n}) - length(replace({n}, chr(10), '')), 0)" for n in multiline
-            )
-            or "0"
-        )
+        spanning = "contains(r, chr(10))" if multiline else "false"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE line_offsets AS
             SELECT key, sum(breaks) OVER (ORDER BY key) AS shift
-            FROM (SELECT rowid - {base} AS key, {breaks} AS breaks FROM raw_csv
-                  WHERE {" OR ".join(f"contains({n}, chr(10))" for n in multiline) or "false"})
+            FROM (SELECT rowid - {base} AS key,
+                         strlen(r) - strlen(replace(r, chr(10), '')) AS breaks
+                  FROM (SELECT rowid, {record} AS r FROM raw_csv) WHERE {spanning})
         """)
         added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
-        if flags[-1] + 1 + added != self.lines_in_file:
+        if records + 1 + added != self.lines_in_file:
+            self.untrimmed = None
             return False  # blank lines, or breaks DuckDB read differently: let Python count
         selected = ", ".join(f"c{p} AS {name}" for p, name in self.positions.items())
         blank = " AND ".join(f"{n} IS NULL" for n in names)  # DuckDB reads an empty cell as NULL
@@ -666,10 +665,12 @@ def _prepare(
     # One copy of the rows: every cell trimmed, plus the value read from dates and lists.
     # Trimming cell by cell is costly: first one look at each whole row for white space at the
     # edge of a cell, and trim only when some row has any (hand-made files, mostly small).
-    row_text = f"concat_ws(chr(1), {', '.join(present)})"
-    untrimmed = con.execute(
-        rf"SELECT count(*) FILTER (WHERE regexp_matches({row_text}, '{_EDGE_SPACE}')) FROM raw"
-    ).fetchall()[0][0]
+    untrimmed = raw.untrimmed
+    if untrimmed is None:
+        row_text = f"concat_ws(chr(1), {', '.join(present)})"
+        untrimmed = con.execute(
+            f"SELECT count(*) FILTER (WHERE regexp_matches({row_text}, '{_EDGE_SPACE}')) FROM raw"
+        ).fetchall()[0][0]
     cells, joins = [], []
     for c in present:
         cells.append(
