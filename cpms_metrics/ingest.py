@@ -76,7 +76,7 @@ class RawExport:
     temporary: Path | None = None
     # A large CSV's scan (digest, lines, encoding), running while DuckDB reads the same file.
     scan: Future[_Scan] | None = None
-    utf8: bool = True
+    utf8: bool | None = True  # None: not checked beyond the first megabyte (DuckDB does)
     untrimmed: int | None = None  # records with white space at a cell's edge, once counted
 
     @property
@@ -86,7 +86,7 @@ class RawExport:
 
     def _scanned(self) -> None:
         """Wait for the scan of the whole file, if under way; raises ImportFileError when the
-        file holds binary data. `utf8` may turn False (the first megabyte was UTF-8)."""
+        file holds binary data."""
         if self.scan is None:
             return
         scan, self.scan = self.scan.result(), None
@@ -129,9 +129,12 @@ class RawExport:
     def _csv_by_duckdb(self, con: duckdb.DuckDBPyConnection) -> bool:
         read = self._read_by_duckdb(con)
         self._scanned()
-        if self.utf8:
+        assert self.csv is not None
+        if self.utf8 is None and not read:  # DuckDB checks UTF-8 as it reads; why did it fail?
+            self.utf8 = _scan(self.csv[0]).utf8
+        if self.utf8 is not False:
             return read
-        assert self.csv is not None  # Windows-1252 after its first megabyte: read a UTF-8 copy
+        # Windows-1252 after a first megabyte in plain ASCII: read a UTF-8 copy.
         self.temporary, self.utf8 = _to_utf8(self.csv[0]), True
         self.csv = (self.temporary, *self.csv[1:])
         return self._read_by_duckdb(con)
@@ -160,7 +163,7 @@ class RawExport:
         except duckdb.Error:
             return False
         self._scanned()
-        if rejected or not self.utf8:
+        if rejected or self.utf8 is False:
             return False  # malformed rows: Python's reader says which line holds what
         # One look at each whole record: its line breaks, and white space at a cell's edge.
         record = f"concat_ws(chr(1), {', '.join(names)})"
@@ -340,15 +343,15 @@ class _Scan:
 
     sha256: str
     lines: int
-    utf8: bool
+    utf8: bool | None  # None when not checked
     binary: bool
     head: bytes  # the first megabyte, to sniff the format and read the header
 
 
-def _scan(path: Path) -> _Scan:
+def _scan(path: Path, *, check_utf8: bool = True) -> _Scan:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    newlines, last, utf8, binary, head = 0, b"", True, False, b""
+    newlines, last, utf8, binary, head = 0, b"", check_utf8, False, b""
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
@@ -370,7 +373,7 @@ def _scan(path: Path) -> _Scan:
     except OSError as exc:
         raise ImportFileError(f"Fichier introuvable ou illisible : {path}.") from exc
     lines = newlines + (0 if last in (b"\n", b"") else 1)
-    return _Scan(digest.hexdigest(), lines, utf8, binary, head)
+    return _Scan(digest.hexdigest(), lines, utf8 if check_utf8 else None, binary, head)
 
 
 def _to_utf8(path: Path) -> Path:
@@ -408,10 +411,11 @@ def _utf8(head: bytes) -> bool:
 
 
 def _scan_beside(path: Path) -> Future[_Scan]:
-    """`_scan(path)` in a thread: hashing releases the GIL, and DuckDB's reading does too."""
+    """`_scan(path)` in a thread: hashing releases the GIL, and DuckDB's reading does too.
+    DuckDB checks the UTF-8 as it reads: the scan does not."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpms-scan")
     try:
-        return pool.submit(_scan, path)
+        return pool.submit(_scan, path, check_utf8=False)
     finally:
         pool.shutdown(wait=False)
 
