@@ -32,6 +32,41 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"date invalide : {text} (format AAAA-MM-JJ)") from exc
 
 
+# argparse's own messages in French (it reads each through gettext when it needs it).
+_ARGPARSE_FRENCH = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "subcommands": "commandes",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "the following arguments are required: %s": "argument obligatoire manquant : %s",
+    "one of the arguments %s is required": "l'un des arguments %s est obligatoire",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "commande inconnue %(parser_name)r (commandes : %(choices)s)"
+    ),
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "valeur %(value)r non reconnue (valeurs possibles : %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
+    "expected one argument": "une valeur est attendue",
+    "expected at most one argument": "une valeur au plus est attendue",
+    "expected at least one argument": "une valeur au moins est attendue",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "option ambiguë : %(option)s peut désigner %(matches)s"
+    ),
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "ignored explicit argument %r": "valeur %r ignorée",
+    "unexpected option string: %s": "option inattendue : %s",
+    "can't open '%(filename)s': %(error)s": "impossible d'ouvrir « %(filename)s » : %(error)s",
+}
+
+
+def _french(message: str) -> str:
+    return _ARGPARSE_FRENCH.get(message, message)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
@@ -42,36 +77,54 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m cpms_metrics", description="Indicateurs des réclamations CPMS."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    db_help = "base DuckDB (par défaut : CPMS_DB)"
+    policy_help = "politique de délais (par défaut : CPMS_POLICY)"
 
     imp = commands.add_parser("import", help="importer un export (CSV, XLSX ou Parquet)")
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--db", type=Path, help="base DuckDB (par défaut : CPMS_DB)")
-    imp.add_argument("--rejects", type=Path, help="écrire les lignes rejetées dans ce CSV")
+    imp.add_argument("file", type=Path, metavar="FICHIER", help="l'export à importer")
+    imp.add_argument("--db", type=Path, metavar="BASE", help=db_help)
+    imp.add_argument(
+        "--rejects", type=Path, metavar="CSV", help="écrire les lignes rejetées dans ce CSV"
+    )
 
     kp = commands.add_parser("kpis", help="indicateurs de conformité")
-    kp.add_argument("--db", type=Path)
+    kp.add_argument("--db", type=Path, metavar="BASE", help=db_help)
     kp.add_argument(
-        "--as-of", type=_date, help="date d'arrêté AAAA-MM-JJ (par défaut : aujourd'hui)"
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="date d'arrêté AAAA-MM-JJ (par défaut : aujourd'hui)",
     )
-    kp.add_argument("--policy", choices=POLICIES)
-    kp.add_argument("--from", dest="month_from", help="premier mois de cohorte AAAA-MM")
-    kp.add_argument("--to", dest="month_to", help="dernier mois de cohorte AAAA-MM")
+    kp.add_argument("--policy", choices=POLICIES, help=policy_help)
+    kp.add_argument(
+        "--from", dest="month_from", metavar="MOIS", help="premier mois de cohorte AAAA-MM"
+    )
+    kp.add_argument("--to", dest="month_to", metavar="MOIS", help="dernier mois de cohorte AAAA-MM")
     kp.add_argument("--json", action="store_true", help="sortie JSON (rules.md §6)")
 
     rp = commands.add_parser("report", help="rapport mensuel PDF ou XLSX")
-    rp.add_argument("--db", type=Path)
-    rp.add_argument("--month", required=True, help="mois du rapport AAAA-MM")
-    rp.add_argument("--policy", choices=POLICIES)
-    rp.add_argument("--as-of", type=_date, help="date d'arrêté (défaut : dernier jour du mois)")
-    rp.add_argument("--out", type=Path, required=True, help="fichier .pdf ou .xlsx")
+    rp.add_argument("--db", type=Path, metavar="BASE", help=db_help)
+    rp.add_argument("--month", required=True, metavar="MOIS", help="mois du rapport AAAA-MM")
+    rp.add_argument("--policy", choices=POLICIES, help=policy_help)
+    rp.add_argument(
+        "--as-of", type=_date, metavar="DATE", help="date d'arrêté (défaut : dernier jour du mois)"
+    )
+    rp.add_argument(
+        "--out", type=Path, required=True, metavar="FICHIER", help="fichier .pdf ou .xlsx"
+    )
 
     sm = commands.add_parser("sample", help="générer un export d'exemple")
-    sm.add_argument("--rows", type=int, default=3000)
-    sm.add_argument("--seed", type=int, default=20250101)
-    sm.add_argument("--end", type=_date, help="dernier jour couvert (par défaut : aujourd'hui)")
+    sm.add_argument("--rows", type=int, default=3000, metavar="N", help="nombre de dossiers")
+    sm.add_argument("--seed", type=int, default=20250101, metavar="N", help="graine du tirage")
+    sm.add_argument(
+        "--end",
+        type=_date,
+        metavar="DATE",
+        help="dernier jour couvert (par défaut : aujourd'hui)",
+    )
     sm.add_argument("--canonical", action="store_true", help="en-têtes anglais, dates ISO")
-    sm.add_argument("--out", type=Path, required=True)
+    sm.add_argument("--out", type=Path, required=True, metavar="FICHIER", help="fichier CSV")
     return parser
 
 
@@ -198,6 +251,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    setattr(argparse, "_", _french)  # noqa: B010 (argparse's module-level gettext)
     args = _parser().parse_args(argv)
     handlers = {"import": _import, "kpis": _kpis, "report": _report, "sample": _sample}
     try:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "reference;received_on;channel;nature;object\nR1;2025-02-03;email;reclamation;adhesion\n"
 
@@ -117,3 +119,31 @@ def test_report_command_writes_xlsx_and_explains_a_bad_suffix(tmp_path):
     assert load_workbook(out).sheetnames
     bad = run("report", "--month", "2025-02", "--out", str(tmp_path / "r.doc"), db=db)
     assert bad.returncode == 2 and "Format de sortie inconnu" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        ([], "argument obligatoire manquant : COMMANDE"),
+        (
+            ["kpis", "--policy", "xyz"],
+            "valeur 'xyz' non reconnue (valeurs possibles : 'cpms', 'acpr')",
+        ),
+        (["kpis", "--as-of", "hier"], "date invalide : hier (format AAAA-MM-JJ)"),
+        (["kpis", "--as-of"], "une valeur est attendue"),
+        (["kpis", "--verbose"], "arguments non reconnus : --verbose"),
+        (["report", "--out", "r.pdf"], "argument obligatoire manquant : --month"),
+        (["exporter"], "valeur 'exporter' non reconnue"),
+    ],
+)
+def test_usage_errors_are_in_french(argv, expected, capsys):
+    from cpms_metrics.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage : python -m cpms_metrics")
+    assert "Erreur : " in err and expected in err, err
+    for english in ("usage:", "error:", "invalid ", "required:", "expected ", "unrecognized"):
+        assert english not in err, err
