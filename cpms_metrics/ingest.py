@@ -113,6 +113,7 @@ class RawExport:
                 return
             con.execute("DROP TABLE IF EXISTS raw_csv")
             con.execute("DROP TABLE IF EXISTS line_offsets")  # Python's lines are exact
+            con.execute("DROP TABLE IF EXISTS blank_offsets")
         if self.frame_ is None:
             assert self.csv is not None
             header, rows, lines = _read_csv(self.csv[0].read_bytes())
@@ -143,7 +144,8 @@ class RawExport:
         """Read the CSV with DuckDB; False when Python must read it instead.
 
         `_line` is the record's line if no record spanned several lines; `line_offsets` holds,
-        for each record that did, the line breaks it adds to every later record's line.
+        for each record that did, the line breaks it adds to every later record's line; and
+        `blank_offsets`, for each empty line (which DuckDB skips), from which line on it counts.
         """
         assert self.csv is not None
         path, delimiter, width = self.csv
@@ -184,8 +186,17 @@ class RawExport:
         """)
         added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
         if records + 1 + added != self.lines_in_file:
-            self.untrimmed = None
-            return False  # blank lines, or breaks DuckDB read differently: let Python count
+            blanks = _blank_lines(path)
+            if blanks is None or records + 1 + added + len(blanks) != self.lines_in_file:
+                self.untrimmed = None
+                return False  # DuckDB read the lines otherwise than Python would: let it count
+            # The j-th empty line moves every record at or after (its line - j) one line down.
+            offsets = pd.DataFrame({"line": [b - j for j, b in enumerate(blanks)]})
+            offsets["shift"] = range(1, len(offsets) + 1)
+            offsets = offsets.drop_duplicates("line", keep="last")  # consecutive empty lines
+            con.register("blank_frame", offsets)
+            con.execute("CREATE OR REPLACE TEMP TABLE blank_offsets AS SELECT * FROM blank_frame")
+            con.unregister("blank_frame")
         selected = ", ".join(f"c{p} AS {name}" for p, name in self.positions.items())
         blank = " AND ".join(f"{n} IS NULL" for n in names)  # DuckDB reads an empty cell as NULL
         con.execute(f"""
@@ -374,6 +385,20 @@ def _scan(path: Path, *, check_utf8: bool = True) -> _Scan:
         raise ImportFileError(f"Fichier introuvable ou illisible : {path}.") from exc
     lines = newlines + (0 if last in (b"\n", b"") else 1)
     return _Scan(digest.hexdigest(), lines, utf8 if check_utf8 else None, binary, head)
+
+
+def _blank_lines(path: Path) -> list[int] | None:
+    """The numbers of the empty lines outside quoted values, which DuckDB's reader skips; None
+    when the quotes do not pair up (a quote inside an unquoted value)."""
+    blanks: list[int] = []
+    inside = False  # within a quoted value: an odd number of quotes so far
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not inside and line in (b"\n", b"\r\n"):
+                blanks.append(number)
+            if line.count(b'"') % 2:
+                inside = not inside
+    return None if inside else blanks
 
 
 def _to_utf8(path: Path) -> Path:
@@ -788,6 +813,13 @@ def _prepare(
             CREATE OR REPLACE TEMP TABLE problems AS
             SELECT p.* REPLACE (CAST(p.line + coalesce(o.shift, 0) AS INTEGER) AS line)
             FROM problems p ASOF LEFT JOIN line_offsets o ON p.line > o.key""")
+    if con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'blank_offsets'"
+    ).fetchall()[0][0]:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE problems AS
+            SELECT p.* REPLACE (CAST(p.line + coalesce(b.shift, 0) AS INTEGER) AS line)
+            FROM problems p ASOF LEFT JOIN blank_offsets b ON p.line >= b.line""")
     con.execute("""
         UPDATE problems SET reason = 'Référence présente plusieurs fois avec des contenus '
             || 'différents (lignes ' || g.lines || ')'
@@ -824,7 +856,7 @@ def _prepare(
         if column in DATE_COLUMNS or column in enums:
             con.execute(f"ALTER TABLE t RENAME COLUMN v_{column} TO {column}")
     con.execute("ALTER TABLE t RENAME TO accepted")
-    for table in ("day_map", "problems", "repeated", "dropped", "line_offsets",
+    for table in ("day_map", "problems", "repeated", "dropped", "line_offsets", "blank_offsets",
                   *(f"map_{c}" for c in enums)):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return Prepared(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import duckdb
 import pandas as pd
 import pytest
 
 from cpms_metrics.errors import ImportFileError
-from cpms_metrics.ingest import import_file, read_and_prepare
+from cpms_metrics.ingest import import_file, read_and_prepare, read_export
 
 HEADER = "reference;received_on;channel;nature;object"
 OK_ROW = "R1;2025-02-03;email;reclamation;adhesion"
@@ -371,3 +372,44 @@ def test_white_space_only_required_cell_is_missing(store, load_text):
     assert report.rejections[["line", "reference", "reason"]].values.tolist() == [
         [2, "R1", "Date de réception manquante"]
     ]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_empty_lines_are_counted_without_leaving_duckdb(store, load_text, tmp_path, newline):
+    text = (
+        "Référence;Date de réception;Canal;Nature;Objet;Formulation\n"
+        "\n"  # line 2
+        "R1;2025-02-31;Mail;Réclamation;Autre;\n"  # line 3
+        'R2;03/02/2025;Mail;Réclamation;Autre;"x\n\n;y"\n'  # lines 4-6: not an empty line
+        "\n"  # line 7
+        "\n"  # line 8
+        "R3;;Mail;Réclamation;Autre;\n"  # line 9
+        "R4;03/02/2025;Fax;Réclamation;Autre;\n"  # line 10
+        "\n\n"  # lines 11 and 12
+    ).replace("\n", newline)
+    path = tmp_path / "blank.csv"
+    path.write_bytes(text.encode())
+    raw = read_export(path)
+    with duckdb.connect() as con:
+        raw.materialise(con)
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert {"raw_csv", "blank_offsets"} <= tables and "raw_rows" not in tables
+
+    report = load_text(text)
+    assert report.added == 1
+    assert report.rejections[["line", "reference"]].values.tolist() == [
+        [3, "R1"], [9, "R3"], [10, "R4"]
+    ]  # fmt: skip
+    assert rows(store)["description"].tolist() == ["x\n\n;y".replace("\n", newline)]
+
+
+def test_a_quote_inside_an_unquoted_value_is_read_by_python(store, load_text):
+    text = (
+        "Référence;Date de réception;Canal;Nature;Objet;Formulation\n"
+        'R1;03/02/2025;Mail;Réclamation;Autre;un "mot" cité\n'
+        "\n"
+        "R2;2025-02-31;Mail;Réclamation;Autre;\n"  # line 4
+    )
+    report = load_text(text)
+    assert report.rejections[["line", "reference"]].values.tolist() == [[4, "R2"]]
+    assert rows(store)["description"].tolist() == ['un "mot" cité']
