@@ -167,23 +167,22 @@ class RawExport:
         self._scanned()
         if rejected or self.utf8 is False:
             return False  # malformed rows: Python's reader says which line holds what
-        # One look at each whole record: its line breaks, and white space at a cell's edge.
-        record = f"concat_ws(chr(1), {', '.join(names)})"
-        records, multiline, self.untrimmed = con.execute(
-            f"""SELECT count(*), count(*) FILTER (WHERE contains(r, chr(10))),
-                       count(*) FILTER (WHERE regexp_matches(r, '{_EDGE_SPACE}'))
-                FROM (SELECT {record} AS r FROM raw_csv)"""
-        ).fetchall()[0]
         # rowid counts the records in file order, from a base that is not 0 inside a transaction.
         base = con.execute("SELECT coalesce(min(rowid), 0) - 2 FROM raw_csv").fetchall()[0][0]
-        spanning = "contains(r, chr(10))" if multiline else "false"
+        # One look at each whole record: its line breaks, and white space at a cell's edge.
+        record = f"concat_ws(chr(1), {', '.join(names)})"
         con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE records AS
+            SELECT rowid - {base} AS key, strlen(r) - strlen(replace(r, chr(10), '')) AS breaks,
+                   regexp_matches(r, '{_EDGE_SPACE}') AS untrimmed
+            FROM (SELECT rowid, {record} AS r FROM raw_csv)""")
+        records, self.untrimmed = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE untrimmed) FROM records"
+        ).fetchall()[0]
+        con.execute("""
             CREATE OR REPLACE TEMP TABLE line_offsets AS
-            SELECT key, sum(breaks) OVER (ORDER BY key) AS shift
-            FROM (SELECT rowid - {base} AS key,
-                         strlen(r) - strlen(replace(r, chr(10), '')) AS breaks
-                  FROM (SELECT rowid, {record} AS r FROM raw_csv) WHERE {spanning})
-        """)
+            SELECT key, sum(breaks) OVER (ORDER BY key) AS shift FROM records WHERE breaks > 0""")
+        con.execute("DROP TABLE records")
         added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
         if records + 1 + added != self.lines_in_file:
             blanks = _blank_lines(path)
