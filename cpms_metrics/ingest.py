@@ -639,12 +639,13 @@ def prepare(
     sha256: str = "",
 ) -> Prepared:
     """Normalise every value and sort the rows, in an in-memory DuckDB; `import_day` bounds
-    every date. Per distinct value, Python parses dates and matches enumerated values."""
+    every date. Per distinct value, Python parses dates and matches enumerated values.
+    `sha256` defaults to the file's, computed while DuckDB reads it."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     try:
         raw.materialise(con)
-        prepared = _prepare(con, raw, import_day, objects, file_name, sha256)
+        prepared = _prepare(con, raw, import_day, objects, file_name, sha256 or raw.sha256)
         prepared.accepted = con.sql("SELECT * FROM accepted").to_arrow_table()
         return prepared
     finally:
@@ -1087,9 +1088,7 @@ def _load(
 
 def read_and_prepare(path: Path, *, import_day: date, objects: tuple[str, ...]) -> Prepared:
     raw = read_export(path)
-    return prepare(
-        raw, import_day=import_day, objects=objects, file_name=path.name, sha256=raw.sha256
-    )
+    return prepare(raw, import_day=import_day, objects=objects, file_name=path.name)
 
 
 def import_file(
