@@ -152,13 +152,19 @@ class RawExport:
         names = [f"c{i}" for i in range(width)]
         types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
         con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+        # As each record is read, its line breaks and white space at a cell's edge are counted:
+        # the cells are not read twice.
+        record = f"concat_ws(chr(1), {', '.join(names)})"
         try:
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE raw_csv AS
-                    SELECT * FROM read_csv(
+                    SELECT {", ".join(names)},
+                           strlen(r) - strlen(replace(r, chr(10), '')) AS _breaks,
+                           regexp_matches(r, '{_EDGE_SPACE}') AS _untrimmed
+                    FROM (SELECT *, {record} AS r FROM read_csv(
                         $path, delim = $delim, quote = '"', escape = '"', header = false,
                         skip = 1, auto_detect = false, strict_mode = true,
-                        store_rejects = true, columns = {types})""",
+                        store_rejects = true, columns = {types}))""",
                 {"path": str(path), "delim": delimiter},
             )
             rejected = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
@@ -169,20 +175,13 @@ class RawExport:
             return False  # malformed rows: Python's reader says which line holds what
         # rowid counts the records in file order, from a base that is not 0 inside a transaction.
         base = con.execute("SELECT coalesce(min(rowid), 0) - 2 FROM raw_csv").fetchall()[0][0]
-        # One look at each whole record: its line breaks, and white space at a cell's edge.
-        record = f"concat_ws(chr(1), {', '.join(names)})"
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE records AS
-            SELECT rowid - {base} AS key, strlen(r) - strlen(replace(r, chr(10), '')) AS breaks,
-                   regexp_matches(r, '{_EDGE_SPACE}') AS untrimmed
-            FROM (SELECT rowid, {record} AS r FROM raw_csv)""")
         records, self.untrimmed = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE untrimmed) FROM records"
+            "SELECT count(*), count(*) FILTER (WHERE _untrimmed) FROM raw_csv"
         ).fetchall()[0]
-        con.execute("""
+        con.execute(f"""
             CREATE OR REPLACE TEMP TABLE line_offsets AS
-            SELECT key, sum(breaks) OVER (ORDER BY key) AS shift FROM records WHERE breaks > 0""")
-        con.execute("DROP TABLE records")
+            SELECT rowid - {base} AS key, sum(_breaks) OVER (ORDER BY rowid) AS shift
+            FROM raw_csv WHERE _breaks > 0""")
         added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
         if records + 1 + added != self.lines_in_file:
             blanks = _blank_lines(path)
