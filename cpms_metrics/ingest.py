@@ -459,7 +459,6 @@ def read_export(path: Path) -> RawExport:
     ):
         return _read_csv_export(path, head, _scan_beside(path))
     scan = _scan(path)
-    suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt") and scan.head[:2] == b"PK"):
         header, rows, lines = _read_xlsx(path)
         positions, written, ignored = _map_headers(header)
@@ -493,12 +492,7 @@ def _read_csv_export(
     delimiter = _delimiter(first_line)
     header = next(csv.reader(io.StringIO(first_line, newline=""), delimiter=delimiter))
     header[0] = header[0].lstrip("\ufeff")
-    try:
-        positions, written, ignored = _map_headers(header)
-    except ImportFileError:
-        if pending is not None:
-            pending.cancel()
-        raise
+    positions, written, ignored = _map_headers(header)
     return RawExport(
         written,
         ignored,
