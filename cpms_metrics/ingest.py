@@ -799,20 +799,19 @@ def _prepare(
     rows_read = int(con.execute("SELECT count(*) FROM n").fetchall()[0][0])
     rejected_rows = int(con.execute("SELECT count(DISTINCT line) FROM problems").fetchall()[0][0])
     dropped = int(con.execute("SELECT count(*) FROM dropped").fetchall()[0][0])
-    if con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'line_offsets'"
-    ).fetchall()[0][0]:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE problems AS
-            SELECT p.* REPLACE (CAST(p.line + coalesce(o.shift, 0) AS INTEGER) AS line)
-            FROM problems p ASOF LEFT JOIN line_offsets o ON p.line > o.key""")
-    if con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'blank_offsets'"
-    ).fetchall()[0][0]:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE problems AS
-            SELECT p.* REPLACE (CAST(p.line + coalesce(b.shift, 0) AS INTEGER) AS line)
-            FROM problems p ASOF LEFT JOIN blank_offsets b ON p.line >= b.line""")
+    # From a record's rank to its line in the file: past the line breaks of the records before
+    # it, then past the empty lines before it (DuckDB's reading only).
+    for offsets, condition in (
+        ("line_offsets", "p.line > o.key"),
+        ("blank_offsets", "p.line >= o.line"),
+    ):
+        if con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = $name", {"name": offsets}
+        ).fetchall()[0][0]:
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE problems AS
+                SELECT p.* REPLACE (CAST(p.line + coalesce(o.shift, 0) AS INTEGER) AS line)
+                FROM problems p ASOF LEFT JOIN {offsets} o ON {condition}""")
     con.execute("""
         UPDATE problems SET reason = 'Référence présente plusieurs fois avec des contenus '
             || 'différents (lignes ' || g.lines || ')'
