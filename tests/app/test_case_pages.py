@@ -38,7 +38,13 @@ SAISIE = "pages/6_saisie.py"
 SUIVI = "pages/7_suivi_des_dossiers.py"
 IMPORT = "pages/9_import.py"
 QUALITE = "pages/10_qualite_des_donnees.py"
-TODAY = date.today()  # the pages read the clock: so do these tests
+
+
+def today() -> date:
+    """The pages read the clock when they run: so do these tests (a run may cross midnight)."""
+    return date.today()
+
+
 NIR = "2 85 05 2A 123 456 80"  # valid key (Corsica: 2A counts as 19)
 WRITTEN = {  # field label -> value: a complete written complaint
     "Canal": "courrier",
@@ -83,7 +89,7 @@ def cli_kpis(db: Path) -> dict[str, Any]:
     """`python -m cpms_metrics kpis --json`, in its own process, as of today."""
     done = subprocess.run(
         [sys.executable, "-m", "cpms_metrics", "kpis", "--db", str(db), "--as-of",
-         TODAY.isoformat(), "--json"],
+         today().isoformat(), "--json"],
         cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout)
@@ -126,13 +132,13 @@ def test_a_valid_complaint_is_saved_and_counted_while_the_app_is_open(known_db: 
     assert not at.exception
     assert not at.error
     success = shown(at.success[0].value)
-    assert "Réclamation enregistrée" in success and f"SAI-{TODAY.year}-" in success
+    assert "Réclamation enregistrée" in success and f"SAI-{today().year}-" in success
     reference = at.metric[0].value
-    assert reference.startswith(f"SAI-{TODAY.year}-")
+    assert reference.startswith(f"SAI-{today().year}-")
     deadlines = at.table[0].value
     assert list(deadlines["Politique de délais"]) == ["Engagement CPMS", "Référentiel ACPR"]
     assert deadlines["Accusé de réception au plus tard le"][0] == (
-        TODAY + timedelta(days=10)
+        today() + timedelta(days=10)
     ).strftime("%d/%m/%Y")
     assert "10 rue Cambacérès, 75008 Paris" in texts(at)  # an institution de prévoyance's CTIP
 
@@ -142,7 +148,7 @@ def test_a_valid_complaint_is_saved_and_counted_while_the_app_is_open(known_db: 
     # The form is ready for the next case, blank.
     at = button(at, "Saisir un nouveau dossier").click().run()
     assert widget(at, "Nom").value == ""
-    assert widget(at, "Date de réception").value == TODAY
+    assert widget(at, "Date de réception").value == today()
 
 
 MISSING = ("Nom", "Numéro de sécurité sociale", "Entreprise / Souscripteur", "Formulation")
@@ -185,7 +191,10 @@ REFUSALS = [
         id="no channel",
     ),
     pytest.param(
-        {"Date de réception": TODAY - timedelta(days=5), "Date d'envoi": TODAY - timedelta(days=2)},
+        {
+            "Date de réception": today() - timedelta(days=5),
+            "Date d'envoi": today() - timedelta(days=2),
+        },
         {"Date d'envoi": "Date d'envoi postérieure à la date de réception"},
         id="sent after it was received",
     ),
@@ -238,12 +247,12 @@ def test_a_phone_complaint_may_lack_nir_and_address_which_become_findings(
 
 
 def test_a_request_is_recorded_outside_the_figures(known_db: Path) -> None:
-    before = kpis(open_store(known_db, keep_open=False), as_of=TODAY)
+    before = kpis(open_store(known_db, keep_open=False), as_of=today())
     request = {**WRITTEN, "Nature": "demande_information", "Entreprise / Souscripteur": ""}
     at = submit(fill(run_page(SAISIE), request))
     assert "Demande d'information enregistrée" in shown(at.success[0].value)
     assert not at.table  # no deadline applies
-    after = kpis(open_store(known_db, keep_open=False), as_of=TODAY)
+    after = kpis(open_store(known_db, keep_open=False), as_of=today())
     assert after["complaints"] == before["complaints"]
     assert after["non_complaints"] == before["non_complaints"] + 1
 
@@ -351,7 +360,7 @@ def test_attachments_are_kept_with_the_case(known_db: Path) -> None:
     # uploader: the file is a stand-in with the same two attributes).
     upload = SimpleNamespace(name="releve.pdf", getvalue=lambda: b"%PDF-1.4 test")
     values, files = cases.entry_values(
-        {"f_received_on": TODAY, "f_channel": "telephone", "f_nature": "reclamation",
+        {"f_received_on": today(), "f_channel": "telephone", "f_nature": "reclamation",
          "f_object": "autre", "f_last_name": " Roux ", "f_first_name": "Léa",
          "f_phone": "0147703097", "f_description": "Courrier perdu.", "f_attachments": [upload]},
         "f_",
@@ -359,7 +368,7 @@ def test_attachments_are_kept_with_the_case(known_db: Path) -> None:
     assert values["last_name"] == "Roux" and files == [("releve.pdf", b"%PDF-1.4 test")]
     store = open_store(known_db, keep_open=False)
     saved = save_case(
-        store, values, today=TODAY, at=datetime.now(), objects=load_settings().objects,
+        store, values, today=today(), at=datetime.now(), objects=load_settings().objects,
         attachments=files,
     )  # fmt: skip
     at = run_page(SUIVI, {"ref": saved.reference})
@@ -397,7 +406,7 @@ CP1252 = (
 
 def checked(db: Path, content: bytes = CP1252, name: str = "export_hebdo.csv") -> Any:
     store = open_store(db, keep_open=False)
-    return cases.check_upload(store, name, content, today=TODAY, objects=load_settings().objects)
+    return cases.check_upload(store, name, content, today=today(), objects=load_settings().objects)
 
 
 def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> None:

@@ -35,7 +35,13 @@ from tests.e2e.test_browser import (
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-TODAY = date.today()
+
+
+def today() -> date:
+    """The pages read the clock when they run: so do these tests (a run may cross midnight)."""
+    return date.today()
+
+
 GOOD_NIR, WRONG_NIR = "2 85 05 2A 123 456 80", "2 85 05 2A 123 456 81"
 
 
@@ -64,7 +70,7 @@ def complaints(db: Path) -> int:
     """`python -m cpms_metrics kpis --json` as of today, in its own process."""
     done = subprocess.run(
         [sys.executable, "-m", "cpms_metrics", "kpis", "--db", str(db), "--as-of",
-         TODAY.isoformat(), "--json"],
+         today().isoformat(), "--json"],
         cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     return int(json.loads(done.stdout)["complaints"])
@@ -107,7 +113,7 @@ def test_the_form_refuses_a_wrong_nir_key_then_saves_a_counted_complaint(
     screenshot(page, "6_saisie")
     main = page.get_by_test_id("stMain")
 
-    received = TODAY - timedelta(days=3)
+    received = today() - timedelta(days=3)
     type_date(main, "Date de réception", received)
     main.get_by_text("Courrier", exact=True).click()  # the Canal radio
     for label, value in (
