@@ -64,7 +64,10 @@ def kpis(
     month_to: str | None = None,
 ) -> dict[str, Any]:
     cutoff = pd.Timestamp(as_of)
-    df = frame[frame["received_on"] <= cutoff]
+    received = frame[frame["received_on"] <= cutoff]
+    everything = received[received["nature"] == "reclamation"]
+    extra = _backlog_and_due(everything, cutoff, policy, month_from, month_to)
+    df = received
     month = df["received_on"].dt.strftime("%Y-%m")
     if month_from:
         df, month = df[month >= month_from], month[month >= month_from]
@@ -74,25 +77,8 @@ def kpis(
     non_complaints = int((~complaint).sum())
     df, month = df[complaint], month[complaint]
 
-    start = df["received_on"]
-    if policy == "acpr":
-        start = df["sent_on"].fillna(df["received_on"])
-        years = range(start.dt.year.min() - 1, start.dt.year.max() + 2) if len(df) else []
-        off = np.array(sorted(holidays.France(years=list(years))), dtype="datetime64[D]")
-        # roll backward: a start on a Sunday or holiday counts from the jour ouvrable before it
-        ack_due = pd.Series(
-            np.busday_offset(
-                start.values.astype("datetime64[D]"),
-                10,
-                roll="backward",
-                weekmask="1111110",
-                holidays=off,
-            ),
-            index=df.index,
-        ).astype("datetime64[ns]")
-    else:
-        ack_due = start + pd.Timedelta(days=10)
-    answer_due = start + pd.DateOffset(months=2)
+    start = df["sent_on"].fillna(df["received_on"]) if policy == "acpr" else df["received_on"]
+    ack_due, answer_due = _dues(df, policy)
 
     def seen(column: str) -> pd.Series:
         return df[column].where(df[column] <= cutoff)
@@ -150,6 +136,81 @@ def kpis(
         ),
         "by_object": by_object,
         "by_month": sorted(breakdown(month, "month"), key=lambda r: r["month"]),
+        **extra,
+    }
+
+
+def _dues(df: pd.DataFrame, policy: str) -> tuple[pd.Series, pd.Series]:
+    """Acknowledgement and answer due dates of every row (written again here, independently of
+    the project's SQL, from rules.md §2)."""
+    start = df["received_on"]
+    if policy == "acpr":
+        start = df["sent_on"].fillna(df["received_on"])
+        years = range(start.dt.year.min() - 1, start.dt.year.max() + 2) if len(df) else []
+        off = np.array(sorted(holidays.France(years=list(years))), dtype="datetime64[D]")
+        ack_due = pd.Series(
+            np.busday_offset(
+                start.values.astype("datetime64[D]"),
+                10,
+                roll="backward",
+                weekmask="1111110",
+                holidays=off,
+            ),
+            index=df.index,
+        ).astype("datetime64[ns]")
+    else:
+        ack_due = start + pd.Timedelta(days=10)
+    return ack_due, start + pd.DateOffset(months=2)
+
+
+def _backlog_and_due(
+    df: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    policy: str,
+    month_from: str | None,
+    month_to: str | None,
+) -> dict[str, Any]:
+    """rules.md §7 (the backlog: every complaint received by as_of, whatever its month) and §8
+    (the deadlines that fell in the months of the period)."""
+    ack_due, answer_due = _dues(df, policy)
+    answered = df["responded_on"].where(df["responded_on"] <= cutoff)
+    acknowledged = pd.concat(
+        [df["acknowledged_on"].where(df["acknowledged_on"] <= cutoff), answered], axis=1
+    ).min(axis=1)
+    is_open = answered.isna()
+    ack_late = is_open & acknowledged.isna() & (cutoff > ack_due)
+    answer_late = is_open & (cutoff > answer_due)
+    next_due = ack_due.where(acknowledged.isna(), answer_due)
+    soon = is_open & ~ack_late & ~answer_late & ((next_due - cutoff).dt.days <= 3)
+
+    def within(dates: pd.Series) -> pd.Series:
+        month = dates.dt.strftime("%Y-%m")
+        keep = dates.notna()
+        if month_from:
+            keep &= month >= month_from
+        if month_to:
+            keep &= month <= month_to
+        return keep
+
+    def block(done: pd.Series, due: pd.Series) -> dict[str, Any]:
+        status = _status(done, due, cutoff)[within(due)]
+        counts = {s: int((status == s).sum()) for s in ("on_time", "late", "overdue", "pending")}
+        judged = counts["on_time"] + counts["late"] + counts["overdue"]
+        return {**counts, "compliance_rate": _rate(counts["on_time"], judged)}
+
+    referred = df["mediator_referred_on"].where(df["mediator_referred_on"] <= cutoff)
+    return {
+        "backlog": {
+            "open": int(is_open.sum()),
+            "ack_overdue": int(ack_late.sum()),
+            "response_overdue": int(answer_late.sum()),
+            "due_within_3_days": int(soon.sum()),
+        },
+        "due": {
+            "ack": block(acknowledged, ack_due),
+            "response": block(answered, answer_due),
+            "referrals": int(within(referred).sum()),
+        },
     }
 
 

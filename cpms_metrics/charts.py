@@ -13,8 +13,9 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from .definitions import STATUS_LABELS
 from .formats import NNBSP, _missing, format_count, format_days, format_rate, month_label
-from .queries import month_end, parse_month
+from .months import month_end, parse_month
 
 # --- Colours ------------------------------------------------------------------------------------
 
@@ -29,12 +30,6 @@ STATUS_COLOURS = {
     "late": "#F59E0B",
     "overdue": "#EF4444",
     "pending": "#94A3B8",
-}
-STATUS_LABELS = {
-    "on_time": "Dans les délais",
-    "late": "En retard",
-    "overdue": "Hors délai en cours",
-    "pending": "En attente",
 }
 SERIES_COLOURS = ("#3B82F6", "#F59E0B", "#14B8A6", "#D946EF", "#EF4444", "#84CC16", "#A855F7")
 

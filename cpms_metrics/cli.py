@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .access import audit
+from .definitions import VIEWS
 from .errors import CpmsError, ImportFileError
 from .formats import format_days, format_rate
 from .ingest import REJECT_COLUMNS, import_file
@@ -187,6 +188,21 @@ def _print_table(result: dict[str, Any]) -> None:
     esc = result["escalation"]
     print(f"Saisines du médiateur : {esc['escalated']} ({_percent(esc['rate'])})")
     print(f"Réponses par le même canal (écrits) : {_percent(result['same_channel_rate'])}")
+    backlog = result["backlog"]
+    print(
+        f"{VIEWS['backlog']} : {backlog['open']} ouverts, {backlog['ack_overdue']} AR hors délai, "
+        f"{backlog['response_overdue']} réponses hors délai, {backlog['due_within_3_days']} à "
+        "échéance sous 3 jours"
+    )
+    print(f"{VIEWS['due']} :")
+    for key, title in (("ack", "Accusés de réception"), ("response", "Réponses")):
+        b = result["due"][key]
+        print(
+            f"  {title:<20} dans les délais {b['on_time']:>6}  en retard {b['late']:>6}  "
+            f"hors délai en cours {b['overdue']:>6}  en attente {b['pending']:>6}  "
+            f"taux {_percent(b['compliance_rate']):>8}"
+        )
+    print(f"  Saisines du médiateur {result['due']['referrals']:>6}")
     print("Par objet :")
     for row in result["by_object"]:
         print(

@@ -9,7 +9,8 @@ from datetime import date
 
 import pandas as pd
 
-from .queries import parse_month
+from .months import months_between as months_between  # charts and tests read it here
+from .months import parse_month
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator and before % in French
 DASH = "—"  # shown where there is nothing to judge
@@ -73,14 +74,3 @@ def month_label(month: str, long: bool = False) -> str:
     first = parse_month(month)
     names = MONTHS_FR_LONG if long else MONTHS_FR
     return f"{names[first.month - 1]} {first.year}"
-
-
-def months_between(month_from: str, month_to: str) -> list[str]:
-    """Every `YYYY-MM` from `month_from` to `month_to`, inclusive."""
-    first, last = parse_month(month_from), parse_month(month_to)
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months

@@ -6,9 +6,8 @@ divides counts into rates (no denominator, no rate) and shapes the result.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CpmsError
+from .months import month_end, next_month, parse_month
 from .settings import POLICIES
 from .store import Store
 
@@ -59,23 +59,6 @@ class Scope:
             )
 
 
-def parse_month(text: str) -> date:
-    """First day of a "YYYY-MM" month; CpmsError in French otherwise."""
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return date(year, month, 1)
-    except ValueError as exc:
-        raise CpmsError(f"Mois invalide : « {text} » (format attendu AAAA-MM).") from exc
-
-
-def month_end(first: date) -> date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def _after_month(first: date) -> date:
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
-
-
 def scope_filter(scope: Scope) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {"as_of": scope.as_of, "policy": scope.policy}
@@ -84,7 +67,7 @@ def scope_filter(scope: Scope) -> tuple[str, dict[str, Any]]:
         params["start"] = parse_month(scope.month_from)
     if scope.month_to:
         clauses.append("received_on < $stop")
-        params["stop"] = _after_month(parse_month(scope.month_to))
+        params["stop"] = next_month(parse_month(scope.month_to))
     for column, values in (
         ("object", scope.objects),
         ("channel", scope.channels),
@@ -102,25 +85,25 @@ def scoped_cases(scope: Scope) -> tuple[str, dict[str, Any]]:
     return f"SELECT * FROM case_status($as_of, $policy) WHERE {where}", params
 
 
-# Counts add up across groups: kpis aggregates once at a fine grain and sums in Python.
-_COUNTS = """
-    count_if(is_complaint) AS complaints,
-    count_if(NOT is_complaint) AS non_complaints,
-    count_if(is_complaint AND ack_done_on <= ack_due) AS ack_on_time,
-    count_if(is_complaint AND ack_done_on > ack_due) AS ack_late,
-    count_if(is_complaint AND ack_done_on IS NULL AND $as_of > ack_due) AS ack_overdue,
-    count_if(is_complaint AND ack_done_on IS NULL AND $as_of <= ack_due) AS ack_pending,
-    count_if(is_complaint AND answer_done_on <= answer_due) AS response_on_time,
-    count_if(is_complaint AND answer_done_on > answer_due) AS response_late,
-    count_if(is_complaint AND answer_done_on IS NULL AND $as_of > answer_due) AS response_overdue,
-    count_if(is_complaint AND answer_done_on IS NULL AND $as_of <= answer_due)
-        AS response_pending,
-    count_if(is_complaint AND escalated) AS escalated,
-    count_if(is_complaint AND channel IN ('email', 'courrier')
-             AND answer_done_on IS NOT NULL AND response_channel IS NOT NULL) AS written_answered,
-    count_if(is_complaint AND channel IN ('email', 'courrier')
-             AND answer_done_on IS NOT NULL AND response_channel = channel) AS same_channel
-"""
+# Counts add up across groups: kpis aggregates once at a fine grain and sums in Python. Statuses
+# are read from case_status, never recomputed from dates here.
+_STEP_STATUS = {"ack": "ack_status", "response": "answer_status"}
+_COUNTS = ",\n".join(
+    [
+        "count_if(is_complaint) AS complaints",
+        "count_if(NOT is_complaint) AS non_complaints",
+        *(
+            f"count_if(is_complaint AND {column} = '{status}') AS {step}_{status}"
+            for step, column in _STEP_STATUS.items()
+            for status in STATUSES
+        ),
+        "count_if(is_complaint AND escalated) AS escalated",
+        """count_if(is_complaint AND channel IN ('email', 'courrier') AND answer_done_on IS NOT NULL
+             AND response_channel IS NOT NULL) AS written_answered""",
+        """count_if(is_complaint AND channel IN ('email', 'courrier')
+             AND answer_done_on IS NOT NULL AND response_channel = channel) AS same_channel""",
+    ]
+)
 COUNT_COLUMNS = (
     "complaints", "non_complaints",
     "ack_on_time", "ack_late", "ack_overdue", "ack_pending",
@@ -214,6 +197,80 @@ def _status_block(row: Mapping[Any, Any], prefix: str) -> dict[str, Any]:
     }
 
 
+# --- The backlog (rules §7) and the deadlines that fell in a period (rules §8) ------------------
+
+BACKLOG_KEYS = ("open", "ack_overdue", "response_overdue", "due_within_3_days")
+DUE_SOON_DAYS = 3
+_BACKLOG = f"""
+    count_if(is_open) AS open,
+    count_if(is_open AND ack_status = 'overdue') AS ack_overdue,
+    count_if(is_open AND answer_status = 'overdue') AS response_overdue,
+    count_if(is_open AND ack_status <> 'overdue' AND answer_status <> 'overdue'
+             AND next_due - $as_of <= {DUE_SOON_DAYS}) AS due_within_3_days
+"""
+
+
+def backlog_scope(scope: Scope) -> Scope:
+    """The scope of the backlog: every month received by the as-of date, the other filters kept."""
+    return replace(scope, month_from=None, month_to=None)
+
+
+def _in_period(column: str, scope: Scope) -> str:
+    """SQL: `column` (a date) falls within the scope's months (bound as $start / $stop)."""
+    clauses = ["TRUE"]
+    if scope.month_from:
+        clauses.append(f"{column} >= $start")
+    if scope.month_to:
+        clauses.append(f"{column} < $stop")
+    return " AND ".join(clauses)
+
+
+def _due_counts(scope: Scope) -> str:
+    counts = [
+        f"count_if(is_complaint AND {status_column} = '{status}' AND {_in_period(due, scope)})"
+        f" AS due_{step}_{status}"
+        for step, status_column, due in (
+            ("ack", "ack_status", "ack_due"),
+            ("response", "answer_status", "answer_due"),
+        )
+        for status in STATUSES
+    ]
+    counts.append(
+        "count_if(is_complaint AND escalated AND "
+        f"{_in_period('mediator_referred_on', scope)}) AS due_referrals"
+    )
+    return ",\n".join(counts)
+
+
+def backlog_and_due(store: Store, scope: Scope) -> tuple[dict[str, int], dict[str, Any]]:
+    """The `backlog` and `due` blocks of `kpis`, in one scan of every case received by the as-of
+    date: the backlog ignores the scope's months, the due block applies them to due dates."""
+    where, params = scope_filter(backlog_scope(scope))
+    if scope.month_from:
+        params["start"] = parse_month(scope.month_from)
+    if scope.month_to:
+        params["stop"] = next_month(parse_month(scope.month_to))
+    with store.cursor() as cur:
+        cur.execute(
+            f"""SELECT {_BACKLOG}, {_due_counts(scope)}
+                FROM case_status($as_of, $policy) WHERE {where}""",
+            params,
+        )
+        names = [column[0] for column in cur.description]
+        values = cur.fetchall()[0]
+    row = {name: int(value or 0) for name, value in zip(names, values, strict=True)}
+    backlog = {key: row[key] for key in BACKLOG_KEYS}
+    due: dict[str, Any] = {}
+    for step in ("ack", "response"):
+        block: dict[str, Any] = {status: row[f"due_{step}_{status}"] for status in STATUSES}
+        block["compliance_rate"] = rate(
+            block["on_time"], block["on_time"] + block["late"] + block["overdue"]
+        )
+        due[step] = block
+    due["referrals"] = row["due_referrals"]
+    return backlog, due
+
+
 def kpis(
     store: Store,
     *,
@@ -239,6 +296,7 @@ def kpis(
             params,
         ).df()
         quantiles = cur.execute(f"SELECT {_QUANTILES} FROM ({cases})", params).df()
+    backlog, due = backlog_and_due(store, scope)
     counts = list(COUNT_COLUMNS)
     grain["month"] = pd.to_datetime(grain["cohort_month"]).dt.strftime("%Y-%m")
     total = _with_quantiles(
@@ -280,6 +338,8 @@ def kpis(
         "same_channel_rate": _as_float(total["same_channel_rate"]),
         "by_object": entries(objects, "object"),
         "by_month": entries(months, "month"),
+        "backlog": backlog,
+        "due": due,
     }
 
 

@@ -13,7 +13,6 @@ import asyncio
 import io
 import math
 import os
-import re
 import shutil
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -26,26 +25,19 @@ from typing import Any, TypeVar
 import pandas as pd
 import plotly.graph_objects as go
 
-from .deadlines import add_months
+from .definitions import POLICY_LABELS, POLICY_RULES, change
 from .errors import CpmsError
 from .fields import CHANNELS, label, object_vocabulary
 from .formats import format_count, format_date, format_decimal, format_rate, month_label
-from .queries import STATUSES, Scope, kpis, month_end, monthly, parse_month, scoped_cases, summarise
+from .months import last_full_month as last_full_month  # the report page reads it here
+from .months import month_end, months_between, parse_month, shift_month
+from .queries import STATUSES, Scope, kpis, monthly, scoped_cases, summarise
 from .schema import fetch_one
 from .store import Store
 from .worklist import mediator_label
 
 TREND_MONTHS = 12
 NNBSP = "\u202f"
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-POLICY_TITLES = {"cpms": "Engagement CPMS", "acpr": "Référentiel ACPR"}
-POLICY_RULES = {
-    "cpms": "accusé de réception sous 10 jours calendaires et réponse sous 2 mois, "
-    "à compter de la réception de la réclamation",
-    "acpr": "accusé de réception sous 10 jours ouvrables et réponse sous 2 mois, à compter de "
-    "l'envoi de la réclamation quand il est connu (recommandation ACPR 2022-R-01)",
-}
 
 
 @dataclass(frozen=True)
@@ -200,43 +192,17 @@ class MonthlyReport:
         return f"rapport_reclamations_{self.month}_{self.policy}{suffix}"
 
 
-def last_full_month(day: date) -> str:
-    """The latest month over on the evening of `day`: its own month on its last day."""
-    first = day.replace(day=1)
-    if day != month_end(first):
-        first = add_months(first, -1)
-    return f"{first.year:04d}-{first.month:02d}"
-
-
 def month_choices(first_month: str | None, default: str, latest: str) -> list[str]:
     """Closed months to offer, most recent first: from the first month on record (or `default`)
     to `latest` (or `default` when later)."""
-    start = min(first_month or default, default)
-    stop = max(latest, default)
-    months = []
-    current = parse_month(start)
-    while current <= parse_month(stop):
-        months.append(f"{current.year:04d}-{current.month:02d}")
-        current = add_months(current, 1)
-    return months[::-1]
-
-
-def _check_month(month: str) -> date:
-    if not _MONTH.fullmatch(month):
-        raise CpmsError(f"Mois invalide : « {month} » (format attendu AAAA-MM, par ex. 2025-11).")
-    return parse_month(month)
-
-
-def _shift(month: str, months: int) -> str:
-    first = add_months(parse_month(month), months)
-    return f"{first.year:04d}-{first.month:02d}"
+    return months_between(min(first_month or default, default), max(latest, default))[::-1]
 
 
 def _compared_as_of(month: str, as_of: date, months: int) -> date:
     """The as-of date of a comparison month: as many days after its end as `as_of` is after the
     report month's end, so both are seen at the same maturity."""
     late_by = as_of - month_end(parse_month(month))
-    return month_end(parse_month(_shift(month, months))) + late_by
+    return month_end(parse_month(shift_month(month, months))) + late_by
 
 
 def _number(value: Any) -> float | None:
@@ -249,12 +215,12 @@ def _month_figures(store: Store, month: str, as_of: date, policy: str) -> MonthF
 
 
 def _trend(store: Store, month: str, as_of: date, policy: str) -> tuple[TrendMonth, ...]:
-    first = _shift(month, 1 - TREND_MONTHS)
+    first = shift_month(month, 1 - TREND_MONTHS)
     frame = monthly(store, Scope(as_of=as_of, policy=policy, month_from=first, month_to=month))
     known = {str(r["key"]): r for r in frame.to_dict("records")}
     months = []
     for index in range(TREND_MONTHS):
-        key = _shift(first, index)
+        key = shift_month(first, index)
         row = known.get(key)
         if row is None:  # no record that month: nothing received, nothing to judge
             months.append(TrendMonth(key, 0, 0, None, None, None, False, None))
@@ -335,7 +301,7 @@ def build_report(
 ) -> MonthlyReport:
     """The figures of the report on `month` ("YYYY-MM") under `policy`, as of `as_of` (default:
     the month's last day). CpmsError in French for a bad month, policy or date."""
-    first = _check_month(month)
+    first = parse_month(month)
     end = month_end(first)
     as_of = as_of or end
     if as_of < end:
@@ -345,8 +311,10 @@ def build_report(
             title="Date d'arrêté invalide",
         )
     current = _month_figures(store, month, as_of, policy)
-    previous = _month_figures(store, _shift(month, -1), _compared_as_of(month, as_of, -1), policy)
-    year_month = _shift(month, -12)
+    previous = _month_figures(
+        store, shift_month(month, -1), _compared_as_of(month, as_of, -1), policy
+    )
+    year_month = shift_month(month, -12)
     year_before = _month_figures(store, year_month, _compared_as_of(month, as_of, -12), policy)
     objects = object_vocabulary(tuple(r["object"] for r in current.kpis["by_object"]))
     mediators = sorted(
@@ -375,16 +343,6 @@ def build_report(
 
 def _plural(count: int, singular: str, plural: str) -> str:
     return f"{format_count(count)} {singular if count <= 1 else plural}"
-
-
-def change(now: Any, before: Any, is_rate: bool) -> float | None:
-    """A headline's change: in percentage points between the rates as shown (to 0.1 %), so that
-    a reader can check it from the two figures; in number for a count. None without both."""
-    if now is None or before is None:
-        return None
-    if is_rate:
-        return float(round(round(now * 100, 1) - round(before * 100, 1), 1))
-    return float(now - before)
 
 
 def signed(value: float, unit: str = "") -> str:
@@ -899,7 +857,7 @@ def _workbook_tables(report: MonthlyReport) -> list[tuple[str, list[Column], lis
     synthesis: list[list[Any]] = [
         ["Rapport", report.title],
         ["Mois", Cell(_day(parse_month(report.month)), "month")],
-        ["Politique de délais", POLICY_TITLES[report.policy]],
+        ["Politique de délais", POLICY_LABELS[report.policy]],
         ["Règles appliquées", POLICY_RULES[report.policy]],
         ["Date d'arrêté", Cell(_day(report.as_of), "date")],
         ["Dernier import des données", imported],
@@ -985,7 +943,7 @@ def xlsx_bytes(report: MonthlyReport) -> bytes:
     book.set_properties(
         {
             "title": report.title,
-            "subject": f"{POLICY_TITLES[report.policy]} — arrêté au {format_date(report.as_of)}",
+            "subject": f"{POLICY_LABELS[report.policy]} — arrêté au {format_date(report.as_of)}",
             "author": "CPMS — suivi des réclamations",
             "company": "CPMS",
             "keywords": "réclamations, conformité, rapport mensuel",
@@ -1242,7 +1200,7 @@ class _PdfWriter:
             bottomMargin=18 * MM,
             title=report.title,
             author="CPMS — suivi des réclamations",
-            subject=f"{POLICY_TITLES[report.policy]} — arrêté au {format_date(report.as_of)}",
+            subject=f"{POLICY_LABELS[report.policy]} — arrêté au {format_date(report.as_of)}",
             creator="cpms_metrics",
             keywords="réclamations, conformité, rapport mensuel",
             lang="fr-FR",
@@ -1314,7 +1272,7 @@ class _PdfWriter:
         report = self.report
         rows = [
             ("Politique de délais",
-             f"{POLICY_TITLES[report.policy]} : {POLICY_RULES[report.policy]}."),
+             f"{POLICY_LABELS[report.policy]} : {POLICY_RULES[report.policy]}."),
             ("Date d'arrêté", f"{format_date(report.as_of)} (situation au soir de cette date)"),
             ("Dernier import des données", report.last_import_text),
             ("Comparaisons", f"{_compared(report.previous)} ; {_compared(report.year_before)}"),
@@ -1409,7 +1367,7 @@ def _numbered_canvas() -> type:
             self.setStrokeColorRGB(0.4, 0.4, 0.4)
             self.setLineWidth(0.4)
             self.drawString(left, height - 12 * MM, f"Réclamations CPMS · {report.title}")
-            rules = f"{POLICY_TITLES[report.policy]} · arrêté au {format_date(report.as_of)}"
+            rules = f"{POLICY_LABELS[report.policy]} · arrêté au {format_date(report.as_of)}"
             self.drawRightString(right, height - 12 * MM, writer.plain(rules))
             self.line(left, height - 13.5 * MM, right, height - 13.5 * MM)
             self.line(left, 12 * MM, right, 12 * MM)

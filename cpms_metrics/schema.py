@@ -154,7 +154,16 @@ SELECT
          WHEN as_of > answer_due THEN 'overdue' ELSE 'pending' END AS answer_status,
     ack_done_on - clock_start AS ack_days,
     answer_done_on - clock_start AS answer_days,
-    mediator_referred_on IS NOT NULL AND mediator_referred_on <= as_of AS escalated
+    mediator_referred_on IS NOT NULL AND mediator_referred_on <= as_of AS escalated,
+    -- The backlog (rules §7): a complaint still without an answer, and its next deadline.
+    is_complaint AND answer_done_on IS NULL AS is_open,
+    CASE WHEN ack_done_on IS NULL THEN 'ack' ELSE 'answer' END AS next_step,
+    CASE WHEN ack_done_on IS NULL THEN ack_due ELSE answer_due END AS next_due,
+    -- "Mauvaise orientation" (rules §4): an escalated complaint whose recorded mediator is not the
+    -- one its risk carrier calls for.
+    is_complaint AND mediator_referred_on IS NOT NULL AND mediator_referred_on <= as_of
+        AND mediator IS NOT NULL AND derived_mediator IS NOT NULL
+        AND mediator <> derived_mediator AS misrouted
 FROM (
     SELECT
         *,

@@ -74,7 +74,7 @@ SETTINGS: tuple[Setting, ...] = (
         "CPMS_POLICY",
         "cpms",
         "Politique de délais affichée par défaut : `cpms` (engagement publié) ou `acpr` "
-        "(recommandation ACPR 2022-R-01).",
+        "(recommandation ACPR 2024-R-02).",
         _choice(*POLICIES),
     ),
     Setting(

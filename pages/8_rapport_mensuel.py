@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from cpms_metrics import CpmsError, report
-from cpms_metrics.queries import month_end, parse_month
+from cpms_metrics.months import month_end, parse_month
 from cpms_metrics.settings import POLICIES
 from ui import data
 from ui.format import POLICY_LABELS, format_count, format_date, format_rate, month_label

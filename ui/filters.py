@@ -18,7 +18,7 @@ import streamlit as st
 
 from cpms_metrics.deadlines import add_months
 from cpms_metrics.fields import CHANNELS, RISK_CARRIERS, label, object_vocabulary
-from cpms_metrics.formats import months_between
+from cpms_metrics.months import month_of, months_between
 from cpms_metrics.queries import Scope
 from cpms_metrics.settings import POLICIES
 from ui.format import POLICY_LABELS, format_date, month_label, period_label
@@ -48,10 +48,6 @@ _WIDGET = {  # Filters field -> widget key
     "risk_carriers": "flt_carriers",
     "companies": "flt_companies",
 }
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def default_period(as_of: date) -> tuple[str, str]:
@@ -318,7 +314,7 @@ def filter_widgets(
         format_func=POLICY_LABELS.__getitem__,
         key=_WIDGET["policy"],
         help="Engagement CPMS : AR sous 10 jours calendaires à compter de la réception. "
-        "Référentiel ACPR (2022-R-01) : AR sous 10 jours ouvrables à compter de l'envoi. "
+        "Référentiel ACPR (2024-R-02) : AR sous 10 jours ouvrables à compter de l'envoi. "
         "Réponse sous 2 mois dans les deux cas.",
         on_change=_from_widgets,
     )

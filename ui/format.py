@@ -6,6 +6,8 @@ a chart never disagree; this module adds what only the page frame needs.
 
 from __future__ import annotations
 
+from cpms_metrics.definitions import POLICY_LABELS as POLICY_LABELS
+from cpms_metrics.definitions import change
 from cpms_metrics.formats import (
     DASH,
     NNBSP,
@@ -31,12 +33,6 @@ __all__ = [
     "points_change",
 ]
 
-POLICY_LABELS = {"cpms": "Engagement CPMS", "acpr": "Référentiel ACPR"}
-POLICY_RULES = {
-    "cpms": "AR sous 10 jours calendaires, réponse sous 2 mois",
-    "acpr": "AR sous 10 jours ouvrables, réponse sous 2 mois, à compter de l'envoi",
-}
-
 
 def period_label(month_from: str, month_to: str, long: bool = False) -> str:
     """`de janv. 2025 à déc. 2025`, or `en janv. 2025` for a single month."""
@@ -53,9 +49,9 @@ def count_noun(count: int, singular: str, plural: str | None = None) -> str:
 def points_change(current: float | None, previous: float | None) -> str | None:
     """Change of a rate in percentage points, signed with an ASCII minus so that `st.metric`
     colours it (`+1,2 pt`, `-0,8 pt`); None when either side has nothing to judge."""
-    if current is None or previous is None:
+    points = change(current, previous, is_rate=True)
+    if points is None:
         return None
-    points = round((current - previous) * 100, 1)
     if points == 0:
         return "0"
     sign = "+" if points > 0 else "-"

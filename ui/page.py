@@ -12,9 +12,9 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from cpms_metrics.access import Access
+from cpms_metrics.definitions import POLICY_SHORT_RULES
 from ui import auth, data
 from ui.filters import Filters, current_filters, filter_widgets
-from ui.format import POLICY_RULES
 
 # (section, page file, label, icon); a new page is one more line here.
 MENU: tuple[tuple[str, str, str, str], ...] = (
@@ -79,7 +79,9 @@ def page_setup(title: str) -> tuple[Filters, Access]:
         st.divider()
         auth.account_box(who)
     st.title(title)
-    st.caption(f":material/filter_list: {filters.describe()} — {POLICY_RULES[filters.policy]}.")
+    st.caption(
+        f":material/filter_list: {filters.describe()} — {POLICY_SHORT_RULES[filters.policy]}."
+    )
     if info.is_sample:
         st.info(
             "**Données d'exemple** — ce tableau de bord montre un jeu de réclamations fictif, "

@@ -247,3 +247,39 @@ def test_monthly_by_object_in_one_scan_equals_monthly_per_object(loaded):
             return f.where(f.notna(), None)
 
         pd.testing.assert_frame_equal(plain(frame[alone.columns]), plain(alone))
+
+
+def test_backlog_counts_every_open_complaint_whatever_the_period(loaded):
+    # As of 2025-04-01 the open complaints are D and E (G is not received yet); a period that
+    # holds neither of them does not change the backlog (rules §7).
+    for period in ((None, None), ("2025-01", "2025-01")):
+        result = kpis(loaded, as_of=date(2025, 4, 1), month_from=period[0], month_to=period[1])
+        assert result["backlog"] == {
+            "open": 2,  # D, E
+            "ack_overdue": 1,  # D: AR due 03-13, none yet
+            "response_overdue": 0,  # D's answer is due 05-03, E's 05-25
+            "due_within_3_days": 1,  # E: AR due 04-04, 3 days after 04-01
+        }
+
+
+def test_deadlines_that_fell_in_a_month(loaded):
+    result = kpis(loaded, as_of=date(2025, 3, 31), month_from="2025-03", month_to="2025-03")
+    # AR due in March: D (03-13), not done -> overdue. Answers due in March: A (03-06, answered
+    # 02-20: on time) and B (03-15, answered 03-20: late). Referred in March: B (03-25).
+    assert result["due"] == {
+        "ack": {"on_time": 0, "late": 0, "overdue": 1, "pending": 0, "compliance_rate": 0.0},
+        "response": {"on_time": 1, "late": 1, "overdue": 0, "pending": 0, "compliance_rate": 0.5},
+        "referrals": 1,
+    }
+    february = kpis(loaded, as_of=date(2025, 3, 31), month_from="2025-02", month_to="2025-02")
+    # AR due in February: C (02-13, answered 02-10); answers due: H (02-20, answered 01-10);
+    # referred in February: H (02-01), although H was received in December.
+    assert february["due"]["ack"]["on_time"] == 1
+    assert february["due"]["response"] == {
+        "on_time": 1, "late": 0, "overdue": 0, "pending": 0, "compliance_rate": 1.0,
+    }  # fmt: skip
+    assert february["due"]["referrals"] == 1
+    # Nothing fell due in a month with no deadline: no rate, never 0 % or 100 %.
+    empty = kpis(loaded, as_of=date(2025, 3, 31), month_from="2024-06", month_to="2024-06")
+    assert empty["due"]["ack"]["compliance_rate"] is None
+    assert empty["due"]["response"]["compliance_rate"] is None
