@@ -99,7 +99,7 @@ def complete_months(frame: pd.DataFrame, months: Sequence[str], as_of: date) -> 
     return out
 
 
-def _shade_provisional(fig: go.Figure, provisional: Sequence[bool]) -> None:
+def shade_provisional(fig: go.Figure, provisional: Sequence[bool]) -> None:
     """A grey band behind provisional months, labelled once."""
     labelled = False
     for index, flag in enumerate(provisional):
@@ -158,7 +158,7 @@ def volume_chart(frame: pd.DataFrame, months: Sequence[str], as_of: date) -> go.
             name="Réclamations",
         )
     )
-    _shade_provisional(fig, data["provisional"].tolist())
+    shade_provisional(fig, data["provisional"].tolist())
     fig.update_xaxes(type="category")
     return _layout(fig, x_title="Mois de réception", y_title="Réclamations reçues")
 
@@ -208,7 +208,7 @@ def rate_chart(
                 hoverinfo="text",
             )
         )
-    _shade_provisional(fig, data["provisional"].tolist())
+    shade_provisional(fig, data["provisional"].tolist())
     if target is not None:
         fig.add_hline(
             y=target * 100,
@@ -248,7 +248,7 @@ def status_chart(frame: pd.DataFrame, months: Sequence[str], as_of: date, prefix
                 hoverinfo="text",
             )
         )
-    _shade_provisional(fig, data["provisional"].tolist())
+    shade_provisional(fig, data["provisional"].tolist())
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
     return _layout(fig, x_title="Mois de réception", y_title="Réclamations")
@@ -440,7 +440,7 @@ def trend_chart(
                 hoverinfo="text",
             )
         )
-    _shade_provisional(fig, provisional)
+    shade_provisional(fig, provisional)
     fig.update_xaxes(type="category")
     if percent:
         fig.update_yaxes(range=[0, 105])
