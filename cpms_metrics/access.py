@@ -189,8 +189,8 @@ def _roles_document(path: Path | str) -> tuple[dict[str, Any], str]:
     others = sorted(set(document) - {"users", "handlers"})
     if others:
         raise RolesFileError(
-            f"{where} ne doit contenir que les sections [users] et [handlers] (trouvé : "
-            f"{', '.join(others)})."
+            f"{where} ne doit contenir que la section [users] (trouvé : {', '.join(others)}) "
+            "et, pour les courriels, la section [handlers]."
         )
     return document, where
 

@@ -463,5 +463,7 @@ def test_the_handlers_table_of_the_roles_file(tmp_path: Path) -> None:
     with pytest.raises(RolesFileError, match="« ALICE  » figure deux fois"):
         load_handlers(path)
     path.write_text('[users]\n[mails]\n"Alice" = "a@cpms.test"\n')
-    with pytest.raises(RolesFileError, match=r"\[users\] et \[handlers\]"):
+    with pytest.raises(
+        RolesFileError, match=r"trouvé : mails\) et, pour les courriels, la section \[handlers\]"
+    ):
         load_roles(path)
