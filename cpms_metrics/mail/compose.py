@@ -20,13 +20,13 @@ class AddressError(CpmsError):
 
 
 # One bare address: no display name, no separator, nothing a header could be split on.
-_ADDRESS = re.compile(r"[^@\s,;<>()\"']+@[^@\s,;<>()\"']+\.[^@\s,;<>()\"'.]+")
+_ADDRESS = re.compile(r"[^@\s,;<>()\"']+@[^@\s,;<>()\"'.]+(\.[^@\s,;<>()\"'.]+)*")
 
 
 def check_address(text: str) -> str:
     """`text` as an e-mail address (spaces around removed); AddressError in French otherwise."""
     value = text.strip()
-    if not _ADDRESS.fullmatch(value):
+    if not value.isascii() or not _ADDRESS.fullmatch(value):  # smtplib sends ASCII addresses
         raise AddressError(f"« {value} » n'est pas une adresse électronique")
     return value
 
