@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime
 
 from ..errors import CpmsError
 
@@ -60,15 +62,17 @@ class Mail:
     cases: int | None = None
     attachments: tuple[Attachment, ...] = ()
 
-    def message(self, sender: str, domain: str | None = None) -> EmailMessage:
-        """The MIME message: multipart/alternative (text, then HTML), in multipart/mixed with
-        the attachments when there are any."""
+    def message(self, sender: str, at: datetime) -> EmailMessage:
+        """The MIME message, dated `at`: multipart/alternative (text, then HTML), in
+        multipart/mixed with the attachments when there are any."""
         message = EmailMessage()
         message["From"] = sender
         message["To"] = ", ".join(self.to)
         message["Subject"] = self.subject
-        message["Date"] = formatdate(localtime=True)
-        message["Message-ID"] = make_msgid(domain=domain or sender.rpartition("@")[2])
+        message["Date"] = format_datetime(at.astimezone())  # a naive `at` is local time
+        message["Message-ID"] = (
+            f"<{at:%Y%m%d%H%M%S}.{uuid.uuid4().hex}@{sender.rpartition('@')[2] or 'localhost'}>"
+        )
         message.set_content(self.text, subtype="plain", charset="utf-8")
         message.add_alternative(self.html, subtype="html", charset="utf-8")
         for attachment in self.attachments:

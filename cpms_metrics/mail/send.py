@@ -112,30 +112,51 @@ def _connect(config: SmtpConfig, timeout: float) -> smtplib.SMTP:
         ) from exc
     try:
         if config.starttls:
-            smtp.starttls(context=ssl.create_default_context())
+            _starttls(smtp, config)
         if config.user:
-            _login(smtp, config)
+            _authenticate(smtp, config)
+    except _Unreachable:
+        _close(smtp)
+        raise
+    return smtp
+
+
+def _starttls(smtp: smtplib.SMTP, config: SmtpConfig) -> None:
+    try:
+        smtp.starttls(context=ssl.create_default_context())
     except smtplib.SMTPNotSupportedError as exc:
-        _close(smtp)
-        what = "l'authentification" if smtp.does_esmtp and config.user else "STARTTLS"
         raise _Unreachable(
-            f"Le serveur d'envoi {config.server} ne propose pas {what} : vérifiez "
-            "CPMS_SMTP_STARTTLS, CPMS_SMTP_USER et CPMS_SMTP_PORT."
+            f"Le serveur d'envoi {config.server} ne propose pas STARTTLS : vérifiez "
+            "CPMS_SMTP_PORT, ou réglez CPMS_SMTP_STARTTLS=0 si ce serveur n'en a pas besoin."
         ) from exc
+    except (OSError, smtplib.SMTPException) as exc:  # ssl.SSLError is an OSError
+        raise _Unreachable(
+            f"Le chiffrement de la connexion au serveur d'envoi {config.server} a échoué "
+            f"({_reason(exc)}) : vérifiez son certificat et CPMS_SMTP_STARTTLS."
+        ) from exc
+
+
+def _authenticate(smtp: smtplib.SMTP, config: SmtpConfig) -> None:
+    """Log in; the password is never part of a message."""
+    try:
+        _login(smtp, config)
     except smtplib.SMTPAuthenticationError as exc:
-        _close(smtp)
         raise _Unreachable(
             f"Le serveur d'envoi {config.server} refuse l'identifiant « {config.user} » ou son "
             f"mot de passe (réponse {exc.smtp_code}) : vérifiez CPMS_SMTP_USER et "
             "CPMS_SMTP_PASSWORD."
         ) from exc
-    except (OSError, smtplib.SMTPException) as exc:  # ssl.SSLError is an OSError
-        _close(smtp)
+    except smtplib.SMTPNotSupportedError as exc:
         raise _Unreachable(
-            f"La connexion au serveur d'envoi {config.server} a échoué ({_reason(exc)}) : "
-            "vérifiez CPMS_SMTP_STARTTLS et le certificat du serveur."
+            f"Le serveur d'envoi {config.server} ne propose pas d'authentification (ou pas sans "
+            "STARTTLS) : laissez CPMS_SMTP_USER vide, ou réglez CPMS_SMTP_STARTTLS=1."
         ) from exc
-    return smtp
+    except (OSError, smtplib.SMTPException) as exc:
+        raise _Unreachable(
+            f"La connexion au serveur d'envoi {config.server} a échoué pendant "
+            f"l'authentification ({type(exc).__name__}) : vérifiez CPMS_SMTP_USER, "
+            "CPMS_SMTP_STARTTLS et CPMS_SMTP_PORT."
+        ) from exc
 
 
 def _login(smtp: smtplib.SMTP, config: SmtpConfig) -> None:
@@ -160,10 +181,12 @@ def _close(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def _deliver(smtp: smtplib.SMTP, mail: Mail, config: SmtpConfig) -> tuple[list[str], list[str]]:
+def _deliver(
+    smtp: smtplib.SMTP, mail: Mail, config: SmtpConfig, at: datetime
+) -> tuple[list[str], list[str]]:
     """Send `mail` on an open connection: (recipients that accepted it, problems)."""
     try:
-        refused = smtp.send_message(mail.message(config.sender), config.sender, list(mail.to))
+        refused = smtp.send_message(mail.message(config.sender, at), config.sender, list(mail.to))
     except smtplib.SMTPRecipientsRefused as exc:
         refused = exc.recipients
     except smtplib.SMTPSenderRefused as exc:
@@ -210,7 +233,7 @@ def send_mails(
             try:
                 if smtp is None:
                     smtp = _connect(config, timeout)
-                delivered, problems = _deliver(smtp, mail, config)
+                delivered, problems = _deliver(smtp, mail, config, at)
             except _Unreachable as exc:
                 unreachable = exc.message
                 outcomes.append(Outcome(mail, (), (unreachable,)))

@@ -244,6 +244,7 @@ def test_each_handler_gets_exactly_their_cases_and_the_managers_a_summary(
         "Réclamations à traiter au 16/06/2025 : 1 dossier hors délai, 2 à échéance proche"
     )
     assert alice["From"] == "reclamations@cpms.test"
+    assert alice["Date"] and alice["Message-ID"].endswith("@cpms.test>")
 
     (summary,) = inbox.to("qualite@cpms.test")
     assert inbox.to("direction@cpms.test") == [summary]
@@ -330,6 +331,16 @@ def test_a_server_that_does_not_answer_is_named(db: Path, tmp_path: Path) -> Non
     assert f"Le serveur d'envoi 127.0.0.1:{port} ne répond pas (connexion refusée)" in done.stderr
     assert "Erreur : aucun des 3 courriels n'est parti." in done.stderr
     assert "Traceback" not in done.stderr and mail_audit(db) == []
+
+
+def test_starttls_asked_of_a_server_without_it_is_explained(
+    db: Path, tmp_path: Path, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    env = mail_env(port, roles_file(tmp_path), CPMS_SMTP_STARTTLS="1")
+    done = run("digest", "--db", str(db), "--as-of", AS_OF, env=env)
+    assert done.returncode == 2 and inbox.messages == []
+    assert f"Le serveur d'envoi 127.0.0.1:{port} ne propose pas STARTTLS" in done.stderr
 
 
 def test_sending_needs_a_server_and_a_sender(db: Path, tmp_path: Path) -> None:
