@@ -61,14 +61,14 @@ def _optional_path(raw: str) -> Path | None:
 
 def _port(raw: str) -> int:
     value = raw.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
         raise ValueError("un numéro de port entre 1 et 65535 est attendu")
     return int(value)
 
 
 def _days(raw: str) -> int:
     value = raw.strip()
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise ValueError("un nombre de jours (entier positif ou nul) est attendu")
     return int(value)
 
