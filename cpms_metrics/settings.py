@@ -58,6 +58,19 @@ def _optional_path(raw: str) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+def _timezone(raw: str) -> str:
+    from .servicetime import zone_info
+
+    value = raw.strip()
+    try:
+        zone_info(value)
+    except SettingsError as exc:
+        raise ValueError(
+            "fuseau horaire inconnu (un nom IANA comme Europe/Paris est attendu)"
+        ) from exc
+    return value
+
+
 def _objects(raw: str) -> tuple[str, ...]:
     from .fields import fold
 
@@ -117,6 +130,15 @@ SETTINGS: tuple[Setting, ...] = (
         "vide : aucun utilisateur connecté n'a de rôle.",
         _optional_path,
     ),
+    Setting(
+        "timezone",
+        "CPMS_TIMEZONE",
+        "Europe/Paris",
+        "Fuseau horaire du service (nom IANA) : il donne « aujourd'hui » (date d'arrêté par "
+        "défaut, jour de l'import, dates proposées à la saisie, dernier mois clos du rapport) et "
+        "l'heure affichée des journaux, quel que soit le fuseau de l'horloge du serveur.",
+        _timezone,
+    ),
 )
 
 
@@ -129,6 +151,7 @@ class Settings:
     objects: tuple[str, ...] = ("adhesion", "resiliation", "cotisation", "remboursement", "autre")
     memory_limit: str = "1GB"
     roles_file: Path | None = None
+    timezone: str = "Europe/Paris"
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
