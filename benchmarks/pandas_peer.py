@@ -1,4 +1,4 @@
-"""The peer an analyst would write: rules.md's KPIs in straightforward vectorised pandas.
+"""The peer an analyst would write: docs/regles.md's KPIs in straightforward vectorised pandas.
 
 It works on a canonical export already in memory (one DataFrame, dates as datetime64) and computes
 the due dates itself (numpy business days for the jours ouvrables), so that both sides do the same

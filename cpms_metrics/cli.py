@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
         "--from", dest="month_from", metavar="MOIS", help="premier mois de cohorte AAAA-MM"
     )
     kp.add_argument("--to", dest="month_to", metavar="MOIS", help="dernier mois de cohorte AAAA-MM")
-    kp.add_argument("--json", action="store_true", help="sortie JSON (rules.md §6)")
+    kp.add_argument("--json", action="store_true", help="sortie JSON (docs/regles.md §6)")
 
     rp = commands.add_parser("report", help="rapport mensuel PDF ou XLSX")
     rp.add_argument("--db", type=Path, metavar="BASE", help=db_help)

@@ -130,7 +130,7 @@ def info() -> DataInfo:
 
 
 def kpis(filters: Filters) -> dict[str, Any]:
-    """rules.md §6, exactly as `python -m cpms_metrics kpis --json` gives it."""
+    """docs/regles.md §6, exactly as `python -m cpms_metrics kpis --json` gives it."""
     result: dict[str, Any] = _call("kpis", filters)
     return result
 
