@@ -1,6 +1,7 @@
 """The command line: `python -m cpms_metrics import | kpis | report | digest | sample`.
 
-The only place of the domain that reads the clock (the day of an import, the default as-of date).
+The only place of the domain that reads the clock (the day of an import, the default as-of date),
+once per command, as an instant seen in the service's zone (`CPMS_TIMEZONE`).
 Errors reach the user as one French sentence on stderr and an exit code, never a traceback.
 """
 
@@ -10,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from .errors import CpmsError, ImportFileError
 from .formats import format_days, format_rate
 from .ingest import REJECT_COLUMNS, import_file
 from .queries import Scope, kpis
+from .servicetime import service_day
 from .settings import POLICIES, load_settings
 from .store import open_store
 
@@ -27,6 +29,11 @@ if TYPE_CHECKING:
     from .mail import Outcome
 
 EXIT_OK, EXIT_FAILED, EXIT_SOME_REJECTED = 0, 2, 3
+
+
+def _now() -> datetime:
+    """The clock, read as an instant (UTC); the service's day follows from its zone."""
+    return datetime.now(UTC)
 
 
 def _date(text: str) -> date:
@@ -110,14 +117,14 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of",
         type=_date,
         metavar="DATE",
-        help="date d'arrêté AAAA-MM-JJ (par défaut : aujourd'hui)",
+        help="date d'arrêté AAAA-MM-JJ (par défaut : aujourd'hui dans le fuseau CPMS_TIMEZONE)",
     )
     kp.add_argument("--policy", choices=POLICIES, help=policy_help)
     kp.add_argument(
         "--from", dest="month_from", metavar="MOIS", help="premier mois de cohorte AAAA-MM"
     )
     kp.add_argument("--to", dest="month_to", metavar="MOIS", help="dernier mois de cohorte AAAA-MM")
-    kp.add_argument("--json", action="store_true", help="sortie JSON (rules.md §6)")
+    kp.add_argument("--json", action="store_true", help="sortie JSON (docs/regles.md §6)")
 
     rp = commands.add_parser("report", help="rapport mensuel PDF ou XLSX")
     rp.add_argument("--db", type=Path, metavar="BASE", help=db_help)
@@ -156,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         "--end",
         type=_date,
         metavar="DATE",
-        help="dernier jour couvert (par défaut : aujourd'hui)",
+        help="dernier jour couvert (par défaut : aujourd'hui dans le fuseau CPMS_TIMEZONE)",
     )
     sm.add_argument("--canonical", action="store_true", help="en-têtes anglais, dates ISO")
     sm.add_argument("--out", type=Path, required=True, metavar="FICHIER", help="fichier CSV")
@@ -167,9 +174,13 @@ def _import(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = open_store(args.db, settings)
     try:
-        now = datetime.now()
+        now = _now()
         report = import_file(
-            store, args.file, import_day=now.date(), imported_at=now, objects=settings.objects
+            store,
+            args.file,
+            import_day=service_day(now, settings.timezone),
+            imported_at=now,
+            objects=settings.objects,
         )
         audit(
             store,
@@ -178,7 +189,7 @@ def _import(args: argparse.Namespace) -> int:
             detail=f"Import n° {report.import_id} de « {args.file.name} » en ligne de commande : "
             f"{report.rows_read} lignes lues, {report.added} ajoutées, {report.updated} mises à "
             f"jour, {report.rejected} rejetées",
-            at=datetime.now(),
+            at=_now(),
         )
     finally:
         store.close()
@@ -252,7 +263,7 @@ def _kpis(args: argparse.Namespace) -> int:
     if args.db is not None and not args.db.exists():
         raise CpmsError(f"Base introuvable : {args.db}.")
     scope = Scope(
-        as_of=args.as_of or date.today(),
+        as_of=args.as_of or service_day(_now(), settings.timezone),
         policy=args.policy or settings.policy,
         month_from=args.month_from,
         month_to=args.month_to,
@@ -274,7 +285,8 @@ def _sample(args: argparse.Namespace) -> int:
 
     if args.rows < 0:
         raise CpmsError("Le nombre de lignes doit être positif.")
-    write_sample(args.out, args.rows, args.seed, args.end or date.today(), canonical=args.canonical)
+    end = args.end or service_day(_now(), load_settings().timezone)
+    write_sample(args.out, args.rows, args.seed, end, canonical=args.canonical)
     print(f"{args.rows} lignes écrites dans {args.out}")
     return EXIT_OK
 
@@ -302,9 +314,7 @@ def _report(args: argparse.Namespace) -> int:
             return EXIT_OK
         report = build_report(store, month=args.month, policy=policy, as_of=args.as_of)
         mail = report_mail(report, args.mail_to)
-        outcomes = send_mails(
-            [mail], config, store=store, who="ligne de commande", at=datetime.now()
-        )
+        outcomes = send_mails([mail], config, store=store, who="ligne de commande", at=_now())
     finally:
         store.close()
     return _sent(outcomes)
@@ -357,7 +367,7 @@ def _digest(args: argparse.Namespace) -> int:
     try:
         digest = build_digest(
             store,
-            as_of=args.as_of or date.today(),
+            as_of=args.as_of or service_day(_now(), settings.timezone),
             policy=args.policy or settings.policy,
             days=settings.digest_days,
             handlers=handlers,
@@ -373,9 +383,7 @@ def _digest(args: argparse.Namespace) -> int:
         if not digest.mails:
             print("Aucun courriel à envoyer.")
             return EXIT_OK
-        outcomes = send_mails(
-            digest.mails, config, store=store, who="ligne de commande", at=datetime.now()
-        )
+        outcomes = send_mails(digest.mails, config, store=store, who="ligne de commande", at=_now())
     finally:
         store.close()
     return _sent(outcomes)

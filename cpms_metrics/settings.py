@@ -100,6 +100,19 @@ def _url(raw: str) -> str:
     return value
 
 
+def _timezone(raw: str) -> str:
+    from .servicetime import zone_info
+
+    value = raw.strip()
+    try:
+        zone_info(value)
+    except SettingsError as exc:
+        raise ValueError(
+            "fuseau horaire inconnu (un nom IANA comme Europe/Paris est attendu)"
+        ) from exc
+    return value
+
+
 def _objects(raw: str) -> tuple[str, ...]:
     from .fields import fold
 
@@ -220,6 +233,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Adresse du tableau de bord, pour les liens vers les dossiers dans les courriels.",
         _url,
     ),
+    Setting(
+        "timezone",
+        "CPMS_TIMEZONE",
+        "Europe/Paris",
+        "Fuseau horaire du service (nom IANA) : il donne « aujourd'hui » (date d'arrêté par "
+        "défaut, jour de l'import, dates proposées à la saisie, dernier mois clos du rapport) et "
+        "l'heure affichée des journaux, quel que soit le fuseau de l'horloge du serveur.",
+        _timezone,
+    ),
 )
 
 
@@ -241,6 +263,7 @@ class Settings:
     digest_to: tuple[str, ...] = ()
     digest_days: int = 3
     base_url: str = "http://localhost:8501"
+    timezone: str = "Europe/Paris"
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
