@@ -5,7 +5,7 @@ charts, the cohort as context, the open cases past due, the data of the charts a
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,7 @@ class _PdfWriter:
             "cell_bold_head_right": ParagraphStyle(
                 "cell_bold_head_right", cell_bold, fontSize=8.5, leading=10.5, alignment=TA_RIGHT
             ),
+            "group": ParagraphStyle("group", base, fontSize=8.5, leading=10.5, textColor="#333333"),
             "note": ParagraphStyle("note", base, fontSize=8, leading=10.5, textColor="#444444"),
             "definition": ParagraphStyle(
                 "definition", base, fontSize=8.5, leading=11, spaceAfter=3
@@ -126,9 +127,11 @@ class _PdfWriter:
         total: bool = False,
         bold_column: int | None = None,
         text_columns: Sequence[int] = (0,),
+        groups: Mapping[int, str] | None = None,
     ) -> Any:
         """A table for print: the first column as wide as asked, the others sharing the rest;
-        a grey bold header, thin rules, figures right-aligned, a bold total row if asked."""
+        a grey bold header, thin rules, figures right-aligned, a bold total row if asked, and a
+        heading across the table before the rows that `groups` names (by index)."""
         from reportlab.lib import colors  # type: ignore[import-untyped]
         from reportlab.platypus import Table, TableStyle
 
@@ -144,12 +147,16 @@ class _PdfWriter:
             ]
 
         data = [cells(header, "head")]
-        data += [
-            cells(row, "total" if total and r == len(rows) - 1 else "cell")
-            for r, row in enumerate(rows)
-        ]
+        spans = []
+        for r, row in enumerate(rows):
+            if groups and r in groups:
+                spans.append(len(data))
+                data.append([self.para(groups[r], "group"), *([""] * (len(header) - 1))])
+            data.append(cells(row, "total" if total and r == len(rows) - 1 else "cell"))
         rest = (self.width - first_width) / (len(header) - 1)
-        style = [
+        style: list[tuple[Any, ...]] = [
+            *(("SPAN", (0, i), (-1, i)) for i in spans),
+            *(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F2F2F2")) for i in spans),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9D9D9")),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
             ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#999999")),
@@ -203,11 +210,10 @@ class _PdfWriter:
             self.parameters(),
             Spacer(0, 3 * MM),
             *self.text_table("headline", headline_table(report), "h2"),
+            *self.text_table("due", tables["due"], "h2"),
             self.para("Synthèse", "h2"),
             *(self.para(s, "bullet", bullet="•") for s in report.summary),
-            CondPageBreak(50 * MM),
-            *self.text_table("due", tables["due"], "h2"),
-            PageBreak(),
+            CondPageBreak(120 * MM),
             self.para(
                 f"Évolution sur 12 mois ({month_label(report.trend[0].month, long=True)} à "
                 f"{month_label(report.trend[-1].month, long=True)}), situation au "
@@ -286,7 +292,7 @@ class _PdfWriter:
         body = self.table(
             table.header, table.rows, FIRST_WIDTHS[key] * MM, total=table.total,
             bold_column=1 if key == "headline" else None,
-            text_columns=(0, 5) if key == "trend" else (0,),
+            text_columns=(0, 5) if key == "trend" else (0,), groups=table.groups,
         )  # fmt: skip
         return [KeepTogether([title, *note, body])]
 

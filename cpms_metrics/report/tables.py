@@ -36,6 +36,7 @@ class TextTable:
     empty: str = ""  # what to say instead when there is no row
     note: str = ""
     total: bool = False  # the last row is a total
+    groups: dict[int, str] | None = None  # a heading before the row of each index (the PDF's)
 
 
 def view_title(view: str, report: MonthlyReport, provisional: bool = False) -> str:
@@ -46,19 +47,13 @@ def view_title(view: str, report: MonthlyReport, provisional: bool = False) -> s
     return f"{text} ({PROVISIONAL})" if provisional else text
 
 
-def views_note() -> str:
-    """Which figure belongs to which view, in the order they come."""
-    by_view: dict[str, list[str]] = {}
-    for figure in REPORT_HEADLINES:
-        by_view.setdefault(figure.view, []).append(f"« {figure.label} »")
-    return " ".join(
-        f"Vue « {VIEWS[view]} » : {' ; '.join(labels)}." for view, labels in by_view.items()
-    )
-
-
 def headline_table(report: MonthlyReport) -> TextTable:
     """The five figures the report leads with, against the month before and a year before."""
     now, before, year = report.comparisons
+    groups: dict[int, str] = {}
+    for index, figure in enumerate(REPORT_HEADLINES):  # each view named once, before its rows
+        if figure.view not in (h.view for h in REPORT_HEADLINES[:index]):
+            groups[index] = f"Vue : {VIEWS[figure.view].lower()}"
     rows = tuple(
         (h.label, shown(h, now), shown(h, before), shown_change(h, now, before),
          shown(h, year), shown_change(h, now, year))
@@ -69,10 +64,11 @@ def headline_table(report: MonthlyReport) -> TextTable:
         ("Indicateur", month_label(now.month), month_label(before.month), "Écart sur 1 mois",
          month_label(year.month), "Écart sur 1 an"),
         rows,
-        note="La période est le mois du rapport. " + views_note() + " Écarts en points entre "
-        "les taux affichés, en nombre pour les dossiers ; entre parenthèses, le nombre de dossiers "
-        "jugés. Chaque mois de comparaison est arrêté au même nombre de jours après sa fin que le "
-        "mois du rapport, pour comparer des dossiers de même ancienneté.",
+        note="La période est le mois du rapport. Écarts en points entre les taux affichés, en "
+        "nombre pour les dossiers ; entre parenthèses, le nombre de dossiers jugés. Chaque mois de "
+        "comparaison est arrêté au même nombre de jours après sa fin que le mois du rapport, pour "
+        "comparer des dossiers de même ancienneté.",
+        groups=groups,
     )  # fmt: skip
 
 
