@@ -113,17 +113,26 @@ def cards(figures: tuple[Figure, ...]) -> None:
 this = month_label(month, long=True)
 cards(REPORT_HEADLINES)
 st.caption(
-    f"La période est {this} : {VIEWS['due'].lower()} pour les accusés de réception, les réponses "
-    f"et les saisines ; {VIEWS['backlog'].lower()} pour les réponses en retard."
+    f"La période est {this}. "
+    + " ".join(
+        f"Vue « {VIEWS[view].lower()} » : "
+        + ", ".join(f"« {f.label} »" for f in REPORT_HEADLINES if f.view == view)
+        + "."
+        for view in dict.fromkeys(f.view for f in REPORT_HEADLINES)
+    )
 )
 st.markdown("\n".join(f"- {sentence}" for sentence in monthly.summary))
 
 tables = report.detail_tables(monthly)
 
 
-def table(key: str) -> None:
+def table(key: str, heading: bool = False) -> None:
+    """One of the report's tables under its title (which names its view)."""
     shown = tables[key]
-    st.markdown(f"**{shown.title}**")
+    if heading:
+        st.subheader(shown.title)
+    else:
+        st.markdown(f"**{shown.title}**")
     if shown.rows:
         small_table(pd.DataFrame(shown.rows, columns=list(shown.header)))
     else:
@@ -156,5 +165,4 @@ for column, key in zip(
     with column:
         table(key)
 
-st.subheader(f"{VIEWS['backlog']} ({format_date(monthly.as_of)})")
-table("overdue")
+table("overdue", heading=True)
