@@ -18,6 +18,7 @@ from ..definitions import (
     REPORT_HEADLINES,
     STATUS_LABELS,
     STEP_LABELS,
+    VIEW_HELP,
     VIEWS,
     change,
 )
@@ -139,7 +140,12 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
         ["Comparaison : mois précédent", compared(before)],
         ["Comparaison : même mois un an avant", compared(year)],
         *(["Résumé" if i == 0 else "", s] for i, s in enumerate(report.summary)),
+        *([f"Vue « {VIEWS[v]} »", VIEW_HELP[v]] for v in ("due", "cohort", "backlog")),
     ]
+
+    def judged(figures: MonthFigures) -> str:
+        return f"Dossiers jugés ({month_label(figures.month)})"
+
     headlines = []
     for h in REPORT_HEADLINES:
         values = [f.value(h) for f in (now, before, year)]
@@ -165,10 +171,10 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
             f"Chiffres clés — {this} (la période est le mois du rapport ; la vue de chaque "
             "indicateur est dans sa colonne « Vue »)",
             [("Indicateur", 34, "text"), ("Vue", 30, "text"),
-             (month_label(now.month), 12, "headline"), ("Dossiers jugés", 10, "judged"),
-             (month_label(before.month), 12, "headline"), ("Dossiers jugés", 10, "judged"),
+             (month_label(now.month), 12, "headline"), (judged(now), 10, "judged"),
+             (month_label(before.month), 12, "headline"), (judged(before), 10, "judged"),
              (f"Écart avec {month_label(before.month)}", 14, "change"),
-             (month_label(year.month), 12, "headline"), ("Dossiers jugés", 10, "judged"),
+             (month_label(year.month), 12, "headline"), (judged(year), 10, "judged"),
              (f"Écart avec {month_label(year.month)}", 14, "change"), ("Définition", 70, "text")],
             headlines,
         ),

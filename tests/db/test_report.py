@@ -42,7 +42,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cpms_metrics import CpmsError, Scope, kpis
-from cpms_metrics.definitions import FIGURES, REPORT_HEADLINES, VIEWS, change
+from cpms_metrics.definitions import FIGURES, REPORT_HEADLINES, VIEW_HELP, VIEWS, change
 from cpms_metrics.ingest import import_file
 from cpms_metrics.queries import monthly, summarise
 from cpms_metrics.report import (
@@ -188,6 +188,8 @@ def test_the_workbook_holds_the_hand_worked_figures(loaded: Store) -> None:
     assert synthesis["Date d'arrêté"] == datetime(2025, 11, 30)
     assert synthesis["Dernier import des données"] == IMPORTED_AT
     assert synthesis["Politique de délais"] == "Engagement CPMS"
+    for view in ("due", "cohort", "backlog"):  # what each view is, from definitions
+        assert synthesis[f"Vue « {VIEWS[view]} »"] == VIEW_HELP[view]
 
 
 def test_the_cohort_is_context_marked_provisional(loaded: Store) -> None:
