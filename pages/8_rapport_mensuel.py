@@ -6,7 +6,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from cpms_metrics import CpmsError, report
+from cpms_metrics import CpmsError, definitions, report
+from cpms_metrics.definitions import POLICY_RULES, REPORT_HEADLINES, VIEW_HELP, VIEWS, Figure
 from cpms_metrics.months import month_end, parse_month
 from cpms_metrics.settings import POLICIES
 from ui import clock, data
@@ -78,48 +79,90 @@ with st.container(horizontal=True, vertical_alignment="center"):
 
 st.subheader(monthly.title)
 st.caption(
-    f"{POLICY_LABELS[policy]} ({report.POLICY_RULES[policy]}) · arrêté au "
+    f"{POLICY_LABELS[policy]} ({POLICY_RULES[policy]}) · arrêté au "
     f"{format_date(monthly.as_of)} · dernier import des données : {monthly.last_import_text}"
 )
-before_label = month_label(monthly.previous.month, long=True)
-year_label = month_label(monthly.year_before.month, long=True)
-for column, h in zip(st.columns(len(report.HEADLINES)), report.HEADLINES, strict=True):
-    now, before, then = (
-        h.value(f.kpis) for f in (monthly.current, monthly.previous, monthly.year_before)
+
+
+def cards(figures: tuple[Figure, ...]) -> None:
+    """One card per figure for the report's month, against the month before; a rate says below
+    how many cases it judges."""
+    now, before, year = monthly.comparisons
+    before_label = month_label(before.month, long=True)
+    year_label = month_label(year.month, long=True)
+    for column, figure in zip(st.columns(len(figures)), figures, strict=True):
+        shown = format_rate if figure.is_rate else format_count
+        change = definitions.change(now.value(figure), before.value(figure), figure.is_rate)
+        # An ASCII minus, so that st.metric colours a fall.
+        delta = (
+            None
+            if change is None
+            else report.signed(change, "pt" if figure.is_rate else "").replace("−", "-")
+        )
+        column.metric(
+            figure.label, shown(now.value(figure)), delta, border=True,
+            delta_color="off" if not change else "inverse" if figure.lower_is_better else "normal",
+            delta_arrow="auto" if change else "off",
+            help=f"{figure.definition} Vue : {VIEWS[figure.view].lower()}. Écart avec "
+            f"{before_label} ; {year_label} : {shown(year.value(figure))}.",
+        )  # fmt: skip
+        if figure.is_rate:
+            column.caption(report.denominator(figure, now.judged(figure) or 0))
+
+
+this = month_label(month, long=True)
+cards(REPORT_HEADLINES)
+st.caption(
+    f"La période est {this}. "
+    + " ".join(
+        f"Vue « {VIEWS[view].lower()} » : "
+        + ", ".join(f"« {f.label} »" for f in REPORT_HEADLINES if f.view == view)
+        + "."
+        for view in dict.fromkeys(f.view for f in REPORT_HEADLINES)
     )
-    shown = format_rate if h.is_rate else format_count
-    change = report.change(now, before, h.is_rate)
-    # An ASCII minus, so that st.metric colours a fall.
-    delta = (
-        None
-        if change is None
-        else report.signed(change, "pt" if h.is_rate else "").replace("−", "-")
-    )
-    column.metric(
-        h.label, shown(now), delta, border=True,
-        delta_color="off" if not change else "inverse" if h.lower_is_better else "normal",
-        delta_arrow="auto" if change else "off",
-        help=f"{h.definition} Écart avec {before_label} ; {year_label} : {shown(then)}.",
-    )  # fmt: skip
+)
 st.markdown("\n".join(f"- {sentence}" for sentence in monthly.summary))
+
+tables = report.detail_tables(monthly)
+
+
+def table(key: str, heading: bool = False) -> None:
+    """One of the report's tables under its title (which names its view)."""
+    shown = tables[key]
+    if heading:
+        st.subheader(shown.title)
+    else:
+        st.markdown(f"**{shown.title}**")
+    if shown.rows:
+        small_table(pd.DataFrame(shown.rows, columns=list(shown.header)))
+    else:
+        no_data(shown.empty)
+    if shown.note:
+        st.caption(shown.note)
+
+
+table("due")
 
 st.subheader(f"Évolution sur 12 mois, situation au {format_date(monthly.as_of)}")
 figures = report.report_figures(monthly)
 for tab, figure in zip(st.tabs(list(report.FIGURE_TITLES.values())), figures.values(), strict=True):
     with tab:
         chart(figure.update_layout(width=None))
-st.caption("Zone grisée, barres hachurées, marqueurs creux : cohortes provisoires.")
+st.caption(
+    "Zone grisée, barres hachurées, marqueurs creux : cohortes provisoires. Un mois sans "
+    "réclamation ou sans dossier à juger n'est pas tracé."
+)
 
-st.subheader(f"Le mois en détail ({month_label(month, long=True)})")
-tables = report.detail_tables(monthly)
-keys = ("objects", "channels", "mediators", "overdue")
-for column, key in zip(st.columns(2) * 2, keys, strict=True):
+cohort = VIEWS["cohort"]
+st.subheader(
+    f"Contexte : {cohort.lower()} ({this}{', provisoire' if monthly.current.provisional else ''})"
+)
+st.caption(VIEW_HELP["cohort"])
+cards(report.COHORT_FIGURES)
+for column, key in zip(
+    st.columns(2) * 2, ("objects", "channels", "mediators", "steps"), strict=True
+):
     with column:
-        table = tables[key]
-        st.markdown(f"**{table.title}**")
-        if table.rows:
-            small_table(pd.DataFrame(table.rows, columns=list(table.header)))
-        else:
-            no_data(table.empty)
-        if table.note:
-            st.caption(table.note)
+        table(key)
+
+table("overdue", heading=True)

@@ -1,9 +1,15 @@
 """The Rapport mensuel page, run by AppTest on the known export (tests/app/known_export.py): the
 month's cards are `kpis`' for that month, and both download buttons deliver their file.
 
-December 2025 as of 2025-12-31, policy `cpms`, worked out by hand: R07 (AR due 12-25, overdue),
-R08 (AR due 01-05, pending), R10 (AR 12-11, on time): 3 complaints, AR 1/2, answers all still due,
-no escalation. November 2025 as of 2025-11-30: R09 alone, acknowledged on time.
+December 2025 as of 2025-12-31, policy `cpms`, worked out by hand:
+- received: R07, R08, R10 -> 3 (November: R09 alone);
+- acknowledgements due in December: R10 (due 12-11, done that day: on time), R07 (due 12-25:
+  overdue) -> 1/2 = 50,0 % (R08's is due 01-05); November: R09's, on time -> 100,0 %;
+- answers due in December: none (nothing received in October) -> "—"; no referral;
+- open past the answer deadline on 12-31, every cohort: R04, R06 and R11 (from 2024) -> 3; the
+  same three on 11-30 -> change 0;
+- the cohort, as context: AR 1/2 (R07 overdue, R08 pending, R10 on time), answers all still due,
+  no escalation.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from cpms_metrics import kpis, open_store
-from cpms_metrics.report import HEADLINES, browser_path
+from cpms_metrics.definitions import REPORT_HEADLINES, VIEWS
+from cpms_metrics.report import COHORT_FIGURES, browser_path
 from tests.app.conftest import run_page, shown_metrics
 from tests.app.known_export import QUERY
 from ui.format import format_count, format_rate
@@ -38,9 +45,10 @@ def reference(db: Path, month: str, as_of: date, policy: str = "cpms") -> dict[s
 
 
 def cards(result: dict[str, Any]) -> dict[str, str]:
+    """The report's cards: its headlines, then the cohort's rates as context."""
     return {
         h.label: format_rate(h.value(result)) if h.is_rate else format_count(h.value(result))
-        for h in HEADLINES
+        for h in (*REPORT_HEADLINES, *COHORT_FIGURES)
     }
 
 
@@ -74,17 +82,31 @@ def test_the_default_month_is_the_last_full_one_and_its_cards_are_kpis(known_db:
     assert at.date_input(key="report_as_of_2025-12").value == date(2025, 12, 31)
     shown = shown_metrics(at)
     assert shown == cards(reference(known_db, "2025-12", date(2025, 12, 31)))
+    assert list(shown)[: len(REPORT_HEADLINES)] == [h.label for h in REPORT_HEADLINES]
     assert shown == {
         "Réclamations reçues": "3",
+        "Accusés de réception dus sur la période, dans les délais": "50,0\u202f%",
+        "Réponses dues sur la période, dans les délais": "—",
+        "Saisines du médiateur sur la période": "0",
+        "Réponses en retard (dossiers ouverts)": "3",
         "Accusés de réception dans les délais": "50,0\u202f%",
         "Réponses dans les délais": "—",
         "Taux de saisine du médiateur": "0,0\u202f%",
-        "Réponses en retard (dossiers ouverts)": "0",
     }
     deltas = {m.label: m.delta for m in at.metric}
     assert deltas["Réclamations reçues"] == "+2"  # against R09 alone in November
-    assert deltas["Accusés de réception dans les délais"] == "-50,0\u202fpt"
-    assert any("En décembre 2025, 3 réclamations ont été reçues" in m.value for m in at.markdown)
+    assert deltas["Accusés de réception dus sur la période, dans les délais"] == "-50,0\u202fpt"
+    assert deltas["Réponses en retard (dossiers ouverts)"] == "0"
+    captions = [c.value for c in at.caption]
+    assert "2 jugés" in captions and "aucun dossier jugé" in captions  # what each rate judges
+    assert any(VIEWS["due"].lower() in c for c in captions)  # the due-in-month view, named
+    summary = next(m.value for m in at.markdown if "En décembre 2025" in m.value)
+    assert "En décembre 2025, 3 réclamations ont été reçues" in summary
+    assert "Accusés de réception dus en décembre 2025 : 50,0\u202f% dans les délais" in summary
+    assert "Au 31/12/2025, 3 dossiers ouverts ont dépassé leur délai de réponse" in summary
+    headings = [s.value for s in at.subheader]
+    assert f"Contexte : {VIEWS['cohort'].lower()} (décembre 2025, provisoire)" in headings
+    assert any(h.startswith(VIEWS["backlog"]) for h in headings)
 
 
 @pytest.mark.parametrize("policy", ["cpms", "acpr"])
@@ -102,8 +124,11 @@ def test_a_month_without_complaints(known_db: Path) -> None:
     at = run_page(PAGE, QUERY)
     at.selectbox[0].set_value("2025-08").run()
     assert not at.exception and not at.error
+    assert shown_metrics(at) == cards(reference(known_db, "2025-08", date(2025, 8, 31)))
     assert shown_metrics(at)["Réclamations reçues"] == "0"
-    assert shown_metrics(at)["Accusés de réception dans les délais"] == "—"
+    assert shown_metrics(at)["Accusés de réception dans les délais"] == "—"  # never 0 %
+    # R06's answer (received 06-02) fell due in August, unanswered.
+    assert shown_metrics(at)["Réponses dues sur la période, dans les délais"] == "0,0\u202f%"
     assert any("Aucune réclamation n'a été reçue en août 2025" in m.value for m in at.markdown)
 
 
@@ -112,9 +137,9 @@ def test_the_workbook_button_delivers_the_kpis(known_db: Path, downloads: dict[s
     assert [button.label for button in at.download_button] == ["Rapport PDF", "Classeur XLSX"]
     assert not any(button.proto.disabled for button in at.download_button)
     content = downloads["rapport_reclamations_2025-12_acpr.xlsx"]
-    rows = load_workbook(BytesIO(content))["Indicateurs"].iter_rows(min_row=2, values_only=True)
+    rows = load_workbook(BytesIO(content))["Indicateurs"].iter_rows(min_row=3, values_only=True)
     expected = reference(known_db, "2025-12", date(2025, 12, 31), "acpr")
-    assert [row[1] for row in rows] == pytest.approx([h.value(expected) for h in HEADLINES])
+    assert [row[2] for row in rows] == pytest.approx([h.value(expected) for h in REPORT_HEADLINES])
 
 
 @pytest.mark.skipif(
@@ -131,4 +156,8 @@ def test_the_pdf_button_delivers_the_report(known_db: Path, downloads: dict[str,
     assert "Date d'arrêté 31/12/2025" in text
     assert "Dernier import des données 10/01/2026 à 00:00" in text
     assert "Réclamations reçues 3 1 +2" in text
-    assert "Accusés de réception dans les délais 50,0 % 100,0 % −50,0 pt" in text
+    assert (
+        "Accusés de réception dus sur la période, dans les délais 50,0 % (2 jugés) 100,0 % (1 "
+        "jugé) −50,0 pt" in text
+    )
+    assert "Accusés de réception dus en décembre 2025 : 50,0 % dans les délais" in text

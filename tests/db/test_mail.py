@@ -388,7 +388,7 @@ def test_report_mail_to_attaches_the_pdf_and_the_workbook(
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    from cpms_metrics.report import HEADLINES
+    from cpms_metrics.definitions import REPORT_HEADLINES as HEADLINES
 
     inbox, port = smtp
     done = run("report", "--db", str(db), "--month", "2025-05",

@@ -8,16 +8,21 @@ Export below, report on November 2025 as of 2025-11-30, policy `cpms` (worked ou
   N3 11-24 by phone, adhésion; nothing yet                                  AR pending (due 12-04)
   N4 11-05 by e-mail, remboursement; nothing                                AR overdue (due 11-15)
   N5 11-12 a request for information: not a complaint
-  -> 4 complaints; AR 1/3 = 33,3 %; answers 1/1 = 100,0 %; escalation 1/4 = 25,0 %; 0 overdue.
+  -> cohort: 4 complaints; AR 1/3 = 33,3 %; answers 1/1 = 100,0 %; escalation 1/4 = 25,0 %.
+  -> due in November (rules §8): AR of N1 (on time), N2 (late), N4 (overdue): 1/3 = 33,3 %;
+     answers due: B2's (received 09-15, due 11-15, not answered: overdue): 0/1 = 0,0 %;
+     referrals made in November: N2 -> 1.
 October 2025, as of 2025-10-31 (the same 0 days after the month's end):
   O1 10-01 AR 10-03, answered 10-20; O2 10-06 AR 10-08, answered 10-30; O3 10-15 AR 10-28 (late),
   answered 12-01 (after both as-of dates)  -> 3 complaints; AR 2/3; answers 2/2; escalation 0/3.
+  -> due in October: AR O1, O2 on time, O3 late: 2/3; answers: B1's (due 10-04): overdue, 0/1.
 November 2024, as of 2024-11-30:
   Y1 11-04 AR 11-06, answered 2025-02-10 (late), referred 2025-03-01; Y2 11-20 AR 11-22, never
   answered  -> 2 complaints; AR 2/2; answers none judged yet (—); escalation 0/2.
-Open past the answer deadline on 2025-11-30, every cohort:
+  -> due in November 2024: AR Y1, Y2 on time: 2/2; no answer due (—); no referral.
+Open past the answer deadline (the backlog, every cohort), on 2025-11-30:
   Y2 due 2025-01-20 (314 days late), B1 received 08-04 due 10-04 (57), B2 09-15 due 11-15 (15),
-  B3 06-02 due 08-02 (120).
+  B3 06-02 due 08-02 (120)  -> 4; on 2025-10-31: Y2, B1, B3 -> 3; on 2024-11-30: none.
 L1, received 12-10, after the as-of date, does not exist yet.
 """
 
@@ -37,22 +42,29 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cpms_metrics import CpmsError, Scope, kpis
-from cpms_metrics.formats import format_count, format_rate
+from cpms_metrics.definitions import FIGURES, REPORT_HEADLINES, VIEW_HELP, VIEWS, change
 from cpms_metrics.ingest import import_file
 from cpms_metrics.queries import monthly, summarise
 from cpms_metrics.report import (
-    HEADLINES,
+    COHORT_FIGURES,
+    FIGURE_TITLES,
+    RATE_FORMAT,
+    MonthFigures,
     MonthlyReport,
     browser_path,
     build_report,
+    detail_tables,
     last_full_month,
     month_choices,
     pdf_bytes,
+    rate_text,
     render_png,
     report_figures,
     write_report,
     xlsx_bytes,
 )
+from cpms_metrics.report.figures import PROVISIONAL_NOTE
+from cpms_metrics.report.wording import comparison, shown
 from cpms_metrics.settings import Settings
 from cpms_metrics.store import Store, open_store
 
@@ -107,16 +119,16 @@ def reference(store: Store, month: str, as_of: date, policy: str = "cpms") -> di
 
 
 def sheet(content: bytes, name: str) -> list[list[Any]]:
-    """The rows of a sheet under its header, as the cells' values."""
-    rows = load_workbook(BytesIO(content))[name].iter_rows(min_row=2, values_only=True)
+    """The rows of a sheet under its view line and its header, as the cells' values."""
+    rows = load_workbook(BytesIO(content))[name].iter_rows(min_row=3, values_only=True)
     return [list(row) for row in rows]
 
 
-def headline(figures: dict[str, Any], index: int) -> Any:
-    return HEADLINES[index].value(figures)
+def view_line(content: bytes, name: str) -> str:
+    return str(load_workbook(BytesIO(content))[name]["A1"].value)
 
 
-# --- The workbook -------------------------------------------------------------------------------
+# --- The headlines: received, due in the month, referrals, backlog ------------------------------
 
 
 @pytest.mark.parametrize("policy", ["cpms", "acpr"])
@@ -126,69 +138,86 @@ def test_the_workbook_headlines_are_kpis(loaded: Store, policy: str) -> None:
     now = reference(loaded, MONTH, AS_OF, policy)
     before = reference(loaded, *COMPARED["previous"], policy)
     year = reference(loaded, *COMPARED["year"], policy)
-    assert [r[0] for r in rows] == [h.label for h in HEADLINES]
-    for index, row in enumerate(rows):
-        expected = [headline(f, index) for f in (now, before, year)]
-        assert [row[1], row[2], row[4]] == pytest.approx(expected), row[0]
-        for value in (row[1], row[2], row[4]):
+    assert [r[0] for r in rows] == [h.label for h in REPORT_HEADLINES]
+    assert [r[1] for r in rows] == [VIEWS[h.view] for h in REPORT_HEADLINES]
+    for h, row in zip(REPORT_HEADLINES, rows, strict=True):
+        expected = [h.value(f) for f in (now, before, year)]
+        assert [row[2], row[4], row[7]] == pytest.approx(expected), row[0]
+        for value in (row[2], row[4], row[7]):
             assert value is None or isinstance(value, int | float)  # numbers, never text
+        assert row[-1] == h.definition  # the one definition, not a copy
+
+
+@pytest.mark.parametrize("policy", ["cpms", "acpr"])
+def test_a_closed_month_leads_with_its_due_dates(loaded: Store, policy: str) -> None:
+    """rules §8: the report on a closed month carries the acknowledgements and answers due in
+    that month, and the referrals made in it, as `kpis --from M --to M` gives them."""
+    report = build_report(loaded, month=MONTH, policy=policy, as_of=AS_OF)
+    due = reference(loaded, MONTH, AS_OF, policy)["due"]
+    figures = report.current
+    assert figures.value(FIGURES["due_ack_rate"]) == due["ack"]["compliance_rate"]
+    assert figures.value(FIGURES["due_response_rate"]) == due["response"]["compliance_rate"]
+    assert figures.value(FIGURES["due_referrals"]) == due["referrals"]
+    assert figures.judged(FIGURES["due_ack_rate"]) == sum(
+        due["ack"][s] for s in ("on_time", "late", "overdue")
+    )
+    # The backlog as of the report's date, every cohort: kpis without month bounds.
+    backlog = kpis(loaded, as_of=AS_OF, policy=policy)["backlog"]["response_overdue"]
+    assert report.backlog_overdue == backlog == report.overdue_total
 
 
 def test_the_workbook_holds_the_hand_worked_figures(loaded: Store) -> None:
     content = xlsx_bytes(build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF))
-    rows = {r[0]: r[1:6] for r in sheet(content, "Indicateurs")}
-    assert rows["Réclamations reçues"] == [4, 3, 1, 2, 2]
-    assert rows["Accusés de réception dans les délais"] == pytest.approx(
-        [1 / 3, 2 / 3, -33.4, 1.0, -66.7]  # points between the rates as shown: 33,3 − 66,7
+    rows = {r[0]: r[2:10] for r in sheet(content, "Indicateurs")}
+    # now, judged, October, judged, change, November 2024, judged, change
+    assert rows["Réclamations reçues"] == [4, None, 3, None, 1, 2, None, 2]
+    assert rows[FIGURES["due_ack_rate"].label] == pytest.approx(
+        [1 / 3, 3, 2 / 3, 3, -33.4, 1.0, 2, -66.7]  # points between the rates as shown
     )
-    assert rows["Réponses dans les délais"] == [1, 1, 0, None, None]  # Nov 2024: none judged
-    assert rows["Taux de saisine du médiateur"] == pytest.approx([0.25, 0.0, 25.0, 0.0, 25.0])
-    assert rows["Réponses en retard (dossiers ouverts)"] == [0, 0, 0, 0, 0]
-    book = load_workbook(BytesIO(content))
-    cell = book["Indicateurs"]["B3"]
-    assert cell.number_format == "0.0 %"
-    assert book["Indicateurs"]["D3"].number_format == '+0.0" pt";-0.0" pt";0.0" pt"'
-    assert all(book[name].freeze_panes == "B2" for name in book.sheetnames)
+    assert rows[FIGURES["due_response_rate"].label] == [0, 1, 0, 1, 0, None, None, None]
+    assert rows[FIGURES["due_referrals"].label] == [1, None, 0, None, 1, 0, None, 1]
+    assert rows[FIGURES["backlog_response_overdue"].label] == [4, None, 3, None, 1, 0, None, 4]
+    due = sheet(content, "Échéances du mois")
+    assert due == [
+        ["Accusé de réception", 1, 1, 1, 0, 3, pytest.approx(1 / 3)],
+        ["Réponse", 0, 0, 1, 0, 1, 0],
+    ]
+    assert view_line(content, "Échéances du mois") == f"{VIEWS['due']} — novembre 2025"
     synthesis = {r[0]: r[1] for r in sheet(content, "Synthèse") if r[0]}
     assert synthesis["Mois"] == datetime(2025, 11, 1)
     assert synthesis["Date d'arrêté"] == datetime(2025, 11, 30)
     assert synthesis["Dernier import des données"] == IMPORTED_AT
     assert synthesis["Politique de délais"] == "Engagement CPMS"
+    for view in ("due", "cohort", "backlog"):  # what each view is, from definitions
+        assert synthesis[f"Vue « {VIEWS[view]} »"] == VIEW_HELP[view]
 
 
-def test_the_trend_sheet_is_monthly_over_twelve_months(loaded: Store) -> None:
-    content = xlsx_bytes(build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF))
-    rows = sheet(content, "Évolution 12 mois")
-    assert [r[0] for r in rows] == [
-        datetime(2024, 12, 1),
-        *(datetime(2025, m, 1) for m in range(1, 12)),
+def test_the_cohort_is_context_marked_provisional(loaded: Store) -> None:
+    report = build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF)
+    content = xlsx_bytes(report)
+    # November's cohort still has every answer deadline to come: provisional, and said so.
+    # (a year before, seen at the same maturity, it was provisional too)
+    assert report.current.provisional and report.year_before.provisional
+    june = build_report(loaded, month="2025-06", policy="cpms", as_of=AS_OF)
+    assert not june.current.provisional  # B3's answer was due 08-02
+    assert detail_tables(june)["steps"].title == f"{VIEWS['cohort']} — juin 2025 : délais"
+    title = f"{VIEWS['cohort']} — novembre 2025 (provisoire)"
+    assert view_line(content, "Réclamations du mois") == f"{title} : délais"
+    assert view_line(content, "Par objet") == f"{title} : par objet"
+    assert detail_tables(report)["steps"].title == f"{title} : délais"
+    steps = sheet(content, "Réclamations du mois")
+    assert [r[:7] for r in steps] == [
+        ["Accusé de réception", 1, 1, 1, 1, 3, pytest.approx(1 / 3)],
+        ["Réponse", 1, 0, 0, 3, 1, 1],
     ]
-    frame = monthly(loaded, Scope(AS_OF, "cpms", "2024-12", MONTH)).set_index("key")
-    for row in rows:
-        key = row[0].strftime("%Y-%m")
-        if key not in frame.index:  # a month without any record
-            assert row[1:] == [0, None, None, 0, None, "définitif"]
-            continue
-        expected = frame.loc[key]
-        assert row[1] == expected["complaints"] and row[4] == expected["escalated"]
-        for column, name in ((2, "ack_compliance_rate"), (3, "response_compliance_rate"),
-                             (5, "escalation_rate")):  # fmt: skip
-            rate = None if pd.isna(expected[name]) else expected[name]  # no rate: an empty cell
-            assert row[column] == pytest.approx(rate)
-        assert row[6] == ("provisoire" if expected["provisional"] else "définitif")
-    # October: O3's answer is due 12-15; November: every answer still due.
-    assert [r[0].month for r in rows if r[6] == "provisoire"] == [10, 11]
-
-
-def test_breakdowns_mediators_and_open_cases_past_due(loaded: Store) -> None:
-    content = xlsx_bytes(build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF))
-    now = reference(loaded, MONTH, AS_OF)
     by_object = sheet(content, "Par objet")
-    assert [r[1] for r in by_object] == [r["complaints"] for r in now["by_object"]]
+    now = reference(loaded, MONTH, AS_OF)
     assert [r[0] for r in by_object] == ["Remboursement", "Adhésion", "Cotisation"]
-    assert [r[2] for r in by_object] == pytest.approx(
+    assert [r[1] for r in by_object] == [r["complaints"] for r in now["by_object"]]
+    assert [r[3] for r in by_object] == pytest.approx(
         [r["ack_compliance_rate"] for r in now["by_object"]], nan_ok=True
     )
+    assert [r[2] for r in by_object] == [2, None, 1]  # judged, next to each rate; none: blank
     channels = summarise(loaded, Scope(AS_OF, "cpms", MONTH, MONTH), "channel")
     counts = dict(zip(channels["key"], channels["complaints"], strict=True))
     assert {r[0]: r[1] for r in sheet(content, "Par canal")} == {
@@ -197,6 +226,40 @@ def test_breakdowns_mediators_and_open_cases_past_due(loaded: Store) -> None:
         "Téléphone": counts["telephone"],
     }
     assert sheet(content, "Médiateurs") == [["Médiateur de la protection sociale – CTIP", 1, 1]]
+
+
+def test_the_trend_sheets_are_monthly_over_twelve_months(loaded: Store) -> None:
+    content = xlsx_bytes(build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF))
+    months = [datetime(2024, 12, 1), *(datetime(2025, m, 1) for m in range(1, 12))]
+    cohorts = sheet(content, "Cohortes 12 mois")
+    assert [r[0] for r in cohorts] == months
+    frame = monthly(loaded, Scope(AS_OF, "cpms", "2024-12", MONTH)).set_index("key")
+    for row in cohorts:
+        key = row[0].strftime("%Y-%m")
+        if key not in frame.index:  # a month without any record: no rate, never 0 %
+            assert row[1:] == [0, None, None, None, None, None, None, 0, "définitif"]
+            continue
+        expected = frame.loc[key]
+        assert row[1] == expected["complaints"] and row[8] == expected["escalated"]
+        for column, name in ((3, "ack_compliance_rate"), (5, "response_compliance_rate"),
+                             (7, "escalation_rate")):  # fmt: skip
+            rate = None if pd.isna(expected[name]) else expected[name]  # no rate: an empty cell
+            assert row[column] == pytest.approx(rate)
+        assert row[9] == ("provisoire" if expected["provisional"] else "définitif")
+    # October: O3's answer is due 12-15; November: every answer still due.
+    assert [r[0].month for r in cohorts if r[9] == "provisoire"] == [10, 11]
+    due = sheet(content, "Échéances 12 mois")
+    for row in due:
+        block = reference(loaded, row[0].strftime("%Y-%m"), AS_OF)["due"]
+        assert [row[2], row[4], row[5]] == pytest.approx(
+            [block["ack"]["compliance_rate"], block["response"]["compliance_rate"],
+             block["referrals"]]
+        )  # fmt: skip
+    assert [r[5] for r in due] == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]  # Y1 in March, N2
+
+
+def test_open_cases_past_due_are_the_backlog(loaded: Store) -> None:
+    content = xlsx_bytes(build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF))
     overdue = sheet(content, "Retards ouverts")
     assert overdue == [
         ["Remboursement", 0, 1, 1, 0, 2],  # B1 57 days, B3 120 days
@@ -204,8 +267,8 @@ def test_breakdowns_mediators_and_open_cases_past_due(loaded: Store) -> None:
         ["Cotisation", 0, 0, 0, 1, 1],  # Y2 314 days
         ["Total", 1, 1, 1, 1, 4],
     ]
-    # The stock of every cohort is kpis' overdue answers without month bounds.
-    assert overdue[-1][-1] == kpis(loaded, as_of=AS_OF)["response"]["overdue"]
+    assert overdue[-1][-1] == kpis(loaded, as_of=AS_OF)["backlog"]["response_overdue"]
+    assert view_line(content, "Retards ouverts").startswith(VIEWS["backlog"])
 
 
 def test_the_summary_is_written_from_the_figures(loaded: Store) -> None:
@@ -214,17 +277,91 @@ def test_the_summary_is_written_from_the_figures(loaded: Store) -> None:
     assert report.summary == (
         "En novembre 2025, 4 réclamations ont été reçues, contre 3 en octobre 2025 et 2 en "
         "novembre 2024.",
-        f"Le taux d'accusés de réception dans les délais passe de 66,7{nnbsp}% en octobre 2025 à "
-        f"33,3{nnbsp}% en novembre 2025 (−33,4{nnbsp}points).",
-        f"Le taux de réponse dans les délais est stable à 100,0{nnbsp}% (octobre 2025 : "
-        f"100,0{nnbsp}%). Ce taux porte sur 1 dossier jugé ; 3 autres sont encore dans le délai.",
-        f"Le taux de saisine du médiateur passe de 0,0{nnbsp}% en octobre 2025 à 25,0{nnbsp}% en "
-        f"novembre 2025 (+25,0{nnbsp}points).",
+        f"Accusés de réception dus en novembre 2025 : 33,3{nnbsp}% dans les délais (3 jugés : 1 "
+        "dans les délais, 1 en retard, 1 hors délai en cours) ; −33,4 points par rapport à "
+        f"octobre 2025 (66,7{nnbsp}%) ; −66,7 points par rapport à novembre 2024 "
+        f"(100,0{nnbsp}%).".replace(" points", f"{nnbsp}points"),
+        f"Réponses dues en novembre 2025 : 0,0{nnbsp}% dans les délais (1 jugé : 0 dans les "
+        "délais, 0 en retard, 1 hors délai en cours) ; stable par rapport à octobre 2025 "
+        f"(0,0{nnbsp}%) ; rien à juger en novembre 2024.",
+        "Saisines du médiateur faites en novembre 2025 : 1 ; +1 par rapport à octobre 2025 (0) ; "
+        "+1 par rapport à novembre 2024 (0).",
+        # The same number as the indicators' and the table's: backlog.response_overdue.
         "Au 30/11/2025, 4 dossiers ouverts ont dépassé leur délai de réponse, tous mois de "
-        "réception confondus, dont 2 depuis plus de 90 jours.",
+        "réception confondus, dont 2 depuis plus de 90 jours ; +1 par rapport au 31/10/2025 (3) "
+        "; +4 par rapport au 30/11/2024 (0).",
+        "Réclamations reçues en novembre 2025 (cohorte provisoire, des délais de réponse courent "
+        f"encore) : accusés de réception dans les délais 33,3{nnbsp}% (3 jugés), réponses dans "
+        f"les délais 100,0{nnbsp}% (1 jugé), taux de saisine du médiateur 25,0{nnbsp}% (4 "
+        "réclamations).",
         "Cohortes provisoires au 30/11/2025 (délais de réponse pas tous échus) : octobre 2025 et "
         "novembre 2025 ; leurs chiffres peuvent encore évoluer.",
     )
+
+
+def _month(month: str, rate: float | None, judged_cases: int) -> MonthFigures:
+    block = {"on_time": 0, "late": judged_cases, "overdue": 0, "pending": 0,
+             "compliance_rate": rate}  # fmt: skip
+    return MonthFigures(month, AS_OF, {"due": {"response": block}}, provisional=False)
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "expected"),
+    [
+        # Both shown 93,1 %: the change is 0, and only then "stable".
+        (0.93144, 0.93055, "stable par rapport à octobre 2025 (93,1\u202f%)"),
+        # Shown 93,1 % and 93,0 %: +0,1 point, as the overview says.
+        (0.93144, 0.93044, "+0,1\u202fpoint par rapport à octobre 2025 (93,0\u202f%)"),
+        (0.5, None, "rien à juger en octobre 2025"),
+        (None, 0.5, "50,0\u202f% en octobre 2025"),
+    ],
+)
+def test_stable_only_when_the_change_is_zero(
+    now: float | None, before: float | None, expected: str
+) -> None:
+    figure = FIGURES["due_response_rate"]
+    current, previous = _month(MONTH, now, 54), _month("2025-10", before, 54)
+    assert comparison(figure, current, previous) == expected
+    assert change(now, before, True) in (None, 0.0, 0.1)
+
+
+@pytest.mark.parametrize(
+    ("value", "judged_cases", "expected"),
+    [(0.931, 54, "93,1\u202f% (54 jugés)"), (1.0, 2, "100,0\u202f% (2 jugés)"),
+     (1.0, 1, "100,0\u202f% (1 jugé)"), (None, 0, "—")],
+)  # fmt: skip
+def test_a_rate_says_how_many_cases_it_judges(
+    value: float | None, judged_cases: int, expected: str
+) -> None:
+    assert rate_text(value, judged_cases) == expected
+
+
+# --- The workbook's formats ---------------------------------------------------------------------
+
+
+def test_the_workbook_formats_survive_a_french_calc(loaded: Store) -> None:
+    """`0.0 %` becomes `0.0,%` when a French LibreOffice Calc re-saves it (every rate then reads
+    0,1 %): the space is escaped. Wrapped text cells get a height, which xlsxwriter does not
+    compute."""
+    content = xlsx_bytes(build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF))
+    book = load_workbook(BytesIO(content))
+    formats = {c.number_format for ws in book for row in ws.iter_rows() for c in row}
+    assert RATE_FORMAT == "0.0\\ %" and RATE_FORMAT in formats
+    assert not any(f.endswith(" %") and not f.endswith("\\ %") for f in formats)
+    assert book["Indicateurs"]["C4"].number_format == RATE_FORMAT
+    assert book["Indicateurs"]["G4"].number_format == '+0.0" pt";-0.0" pt";0.0" pt"'
+    assert all(book[name].freeze_panes == "B3" for name in book.sheetnames)
+    wrapped = 0
+    for ws in book:
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                width = ws.column_dimensions[cell.column_letter].width
+                if isinstance(cell.value, str) and len(cell.value) > width * 1.3:
+                    height = ws.row_dimensions[cell.row].height
+                    assert height is not None and height >= 30, (ws.title, cell.coordinate)
+                    assert cell.alignment.wrap_text, (ws.title, cell.coordinate)
+                    wrapped += 1
+    assert wrapped > 10  # the definitions, the views, the summary, the long headers
 
 
 def test_same_parameters_give_the_same_workbook(loaded: Store) -> None:
@@ -236,6 +373,36 @@ def test_same_parameters_give_the_same_workbook(loaded: Store) -> None:
     assert properties.title == "Rapport mensuel des réclamations — novembre 2025"
 
 
+# --- The charts ---------------------------------------------------------------------------------
+
+
+def test_the_charts_draw_no_empty_month_and_mark_provisional_ones(loaded: Store) -> None:
+    report = build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF)
+    figures = report_figures(report)
+    assert list(figures) == list(FIGURE_TITLES)
+    empty = [i for i, t in enumerate(report.trend) if t.complaints == 0]
+    provisional = [i for i, t in enumerate(report.trend) if t.provisional]
+    assert empty and provisional == [10, 11]
+    for key in ("volume", "compliance", "escalation"):
+        fig = figures[key]
+        for trace in fig.data:  # a month without complaints: no bar, no point, never 0 %
+            assert all(trace.y[i] is None for i in empty), key
+        # The dashboard's band (charts.shade_provisional) on each provisional month, said so.
+        bands = [s for s in fig.layout.shapes if s.type == "rect"]
+        assert [(b.x0, b.x1) for b in bands] == [(9.5, 10.5), (10.5, 11.5)], key
+        notes = [a.text for a in fig.layout.annotations]
+        assert "provisoire" in notes and PROVISIONAL_NOTE in notes, key
+    for trace in figures["compliance"].data:  # hollow markers on provisional months
+        assert [s.endswith("-open") for s in trace.marker.symbol] == [
+            t.provisional for t in report.trend
+        ]
+    assert list(figures["volume"].data[0].marker.pattern.shape[-2:]) == ["/", "/"]
+    # The due dates of a closed month are all past: nothing provisional on that chart.
+    due = figures["due"]
+    assert not due.layout.shapes and all("-open" not in s for s in due.data[0].marker.symbol)
+    assert due.data[0].y[-1] == pytest.approx(100 / 3)
+
+
 def test_a_month_without_complaints_says_so(loaded: Store) -> None:
     report = build_report(loaded, month="2025-07", policy="cpms")
     assert not report.has_complaints
@@ -244,15 +411,17 @@ def test_a_month_without_complaints_says_so(loaded: Store) -> None:
         "2024)."
     )
     content = xlsx_bytes(report)
-    assert sheet(content, "Indicateurs")[0][1] == 0
-    assert [r[1] for r in sheet(content, "Indicateurs")[1:4]] == [None, None, None]  # never 0 %
+    assert sheet(content, "Indicateurs")[0][2] == 0
     assert [r[0] for r in sheet(content, "Par objet")] == [
         "Aucune réclamation reçue en juillet 2025"
     ]
-    report_figures(report)  # twelve months to draw, one of them with data
-    text = pdf_text(pdf_bytes(report, images=[PIXEL] * 3))
+    # July: no acknowledgement due; B3's answer (received 06-02) not yet due: nothing to judge.
+    assert [r[2] for r in sheet(content, "Indicateurs")[1:3]] == [None, None]  # never 0 %
+    report_figures(report)  # twelve months to draw, some of them with data
+    text = pdf_text(pdf_bytes(report, images=[PIXEL] * len(FIGURE_TITLES)))
     assert "Aucune réclamation n'a été reçue en juillet 2025" in text
     assert "Réclamations reçues 0 1 −1 0 0" in text
+    assert "Aucun accusé de réception n'était dû en juillet 2025." in text
 
 
 def test_an_empty_database_gives_a_report(tmp_path: Path) -> None:
@@ -263,7 +432,7 @@ def test_an_empty_database_gives_a_report(tmp_path: Path) -> None:
         store.close()
     assert report.last_import is None and report.overdue_total == 0
     report_figures(report)
-    text = pdf_text(pdf_bytes(report, images=[PIXEL] * 3))
+    text = pdf_text(pdf_bytes(report, images=[PIXEL] * len(FIGURE_TITLES)))
     assert "aucun import enregistré" in text
     assert "Aucun dossier ouvert n'a dépassé son délai de réponse au 30/11/2025" in text
     assert "Référentiel ACPR" in text
@@ -311,7 +480,7 @@ def test_month_choices_run_from_the_first_month_on_record() -> None:
 
 
 def test_no_browser_is_a_french_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cpms_metrics.report.browser_path", lambda: None)
+    monkeypatch.setattr("cpms_metrics.report.figures.browser_path", lambda: None)
     with pytest.raises(CpmsError, match="Chromium est introuvable"):
         render_png([])
 
@@ -335,6 +504,36 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 
+def test_the_pdf_leads_with_the_due_month(loaded: Store) -> None:
+    """The PDF's text (charts stood in for by a pixel): the headline rows, with the cases judged,
+    and the due-in-month sentences."""
+    report = build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF)
+    text = pdf_text(pdf_bytes(report, images=[PIXEL] * len(FIGURE_TITLES)))
+    now, before, year = report.comparisons
+    for h in REPORT_HEADLINES:
+        cells = " ".join(shown(h, f) for f in (now, before)).replace("\u202f", " ")
+        assert f"{h.label} {cells} " in text, h.label
+        assert shown(h, year).replace("\u202f", " ") in text
+    # The hand-worked rows, changes included.
+    assert "Réclamations reçues 4 3 +1 2 +2" in text
+    assert (
+        "Accusés de réception dus sur la période, dans les délais 33,3 % (3 jugés) 66,7 % (3 "
+        "jugés) −33,4 pt 100,0 % (2 jugés) −66,7 pt" in text
+    )
+    assert "Réponses dues sur la période, dans les délais 0,0 % (1 jugé) 0,0 % (1 jugé) 0,0 pt — —"
+    assert "Saisines du médiateur sur la période 1 0 +1 0 +1" in text
+    assert "Réponses en retard (dossiers ouverts) 4 3 +1 0 +4" in text
+    assert "Réponses dues en novembre 2025 : 0,0 % dans les délais (1 jugé" in text
+    assert "Accusés de réception dus en novembre 2025 : 33,3 % dans les délais" in text
+    # Every section names its view; the cohort is context, marked provisional.
+    for view in VIEWS.values():
+        assert view in text, view
+    assert f"{VIEWS['cohort']} — novembre 2025 (provisoire) : délais" in text
+    assert "Cohortes provisoires au 30/11/2025" in text
+    for figure in (*REPORT_HEADLINES, *COHORT_FIGURES):  # the definitions, from FIGURES
+        assert " ".join(figure.definition.split()) in text, figure.key
+
+
 @pytest.fixture(scope="module")
 def rendered(
     loaded: Store, tmp_path_factory: pytest.TempPathFactory
@@ -345,30 +544,8 @@ def rendered(
     return build_report(loaded, month=MONTH, policy="cpms", as_of=AS_OF), out.read_bytes()
 
 
-@needs_browser
-def test_the_pdf_says_the_kpis(loaded: Store, rendered: tuple[MonthlyReport, bytes]) -> None:
-    _, content = rendered
-    text = pdf_text(content)
-    now = reference(loaded, MONTH, AS_OF)
-    before = reference(loaded, *COMPARED["previous"])
-    year = reference(loaded, *COMPARED["year"])
-    for index, h in enumerate(HEADLINES):
-        shown = [
-            format_rate(headline(f, index)) if h.is_rate else format_count(headline(f, index))
-            for f in (now, before, year)
-        ]
-        row = " ".join(shown[:2]).replace("\u202f", " ")
-        assert re.search(
-            re.escape(f"{h.label} {row} ")
-            + r"\S+( pt)? "
-            + re.escape(shown[2].replace("\u202f", " ")),
-            text,
-        ), h.label
-    # The hand-worked rows, changes included.
-    assert "Réclamations reçues 4 3 +1 2 +2" in text
-    assert "Accusés de réception dans les délais 33,3 % 66,7 % −33,4 pt 100,0 % −66,7 pt" in text
-    assert "Réponses dans les délais 100,0 % 100,0 % 0,0 pt — —" in text
-    assert "Taux de saisine du médiateur 25,0 % 0,0 % +25,0 pt 0,0 % +25,0 pt" in text
+def _images(content: bytes) -> list[bytes]:
+    return [image.data for page in PdfReader(BytesIO(content)).pages for image in page.images]
 
 
 @needs_browser
@@ -381,13 +558,11 @@ def test_the_pdf_first_page_states_its_terms(rendered: tuple[MonthlyReport, byte
     assert "Date d'arrêté 30/11/2025" in first
     assert "Dernier import des données 15/12/2025 à 07:30" in first
     assert "octobre 2025, arrêté au 31/10/2025 ; novembre 2024, arrêté au 30/11/2024" in first
+    assert "Réponses dues en novembre 2025 : 0,0 % dans les délais" in first
     assert f"Page 1 sur {len(reader.pages)}" in first
     width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
     assert (round(float(width)), round(float(height))) == (595, 842)  # A4
-    text = pdf_text(content)
-    assert "Cohortes provisoires au 30/11/2025" in text
-    assert "Dossiers ouverts hors délai de réponse au 30/11/2025" in text
-    assert len(reader.pages[1].images) == 3  # the three trend charts
+    assert len(_images(content)) == len(FIGURE_TITLES)  # the trend charts
     assert reader.metadata is not None
     assert reader.metadata.creation_date == datetime.fromisoformat("2025-11-30T00:00:00+00:00")
     assert reader.metadata.title == report.title
@@ -396,5 +571,5 @@ def test_the_pdf_first_page_states_its_terms(rendered: tuple[MonthlyReport, byte
 @needs_browser
 def test_the_same_report_gives_the_same_pdf(rendered: tuple[MonthlyReport, bytes]) -> None:
     report, content = rendered
-    images = [image.data for image in PdfReader(BytesIO(content)).pages[1].images]
+    images = _images(content)
     assert pdf_bytes(report, images) == pdf_bytes(report, images)
