@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cpms_metrics import Scope, kpis, open_store, worklist
-from cpms_metrics.definitions import OVERVIEW_HEADLINES
+from cpms_metrics.definitions import MISROUTED_LABEL, OVERVIEW_HEADLINES
 from cpms_metrics.queries import backlog_scope
 from tests.app.conftest import PAGES, run_page, shown_metrics
 from tests.app.known_export import AS_OF, EXPECTED_BACKLOG, EXPECTED_CARDS, QUERY
@@ -145,8 +145,8 @@ def test_mediation_page(known_db: Path) -> None:
     escalation = reference(known_db)["escalation"]
     shown = shown_metrics(at)
     assert shown["Saisines du médiateur"] == format_count(escalation["escalated"])
-    assert shown["Taux de saisine"] == format_rate(escalation["rate"])
-    assert shown["Mauvaises orientations"] == "1"
+    assert shown["Taux de saisine du médiateur"] == format_rate(escalation["rate"])
+    assert shown[MISROUTED_LABEL] == "1"
     assert list(at.dataframe[0].value["Référence"]) == ["R03"]
     addresses = " ".join(at.table[-1].value["Adresse"])
     assert "TSA 50110, 75441 Paris Cedex 09" in addresses
