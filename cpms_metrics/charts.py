@@ -477,6 +477,7 @@ def breakdown_chart(
     if frame.empty:
         return empty_figure()
     data = frame.iloc[::-1]  # first row on top
+    records = data.to_dict("records")
     fig = go.Figure()
     for column, name, colour in series:
         rates = [None if _missing(v) else float(v) for v in data[column]]
@@ -491,8 +492,11 @@ def breakdown_chart(
                 textposition="outside",
                 cliponaxis=False,
                 hovertext=[
-                    f"{lab}<br>{name} : {format_rate(r)}<br>{format_count(n)} réclamations"
-                    for lab, r, n in zip(data[label_column], rates, data[count_column], strict=True)
+                    f"{lab}<br>{name} : {rate_text(r, rate_base(row, column), column)}"
+                    f"<br>{format_count(n)} réclamations"
+                    for lab, r, n, row in zip(
+                        data[label_column], rates, data[count_column], records, strict=True
+                    )
                 ],
                 hoverinfo="text",
             )

@@ -210,6 +210,12 @@ def test_breakdown_and_count_charts() -> None:
     )  # fmt: skip
     fig = charts.breakdown_chart(frame, "label", (("ack_compliance_rate", "AR", "#000"),))
     assert list(fig.data[0].text) == ["—", f"50,0{NNBSP}%"]  # first row on top
+    assert fig.data[0].hovertext[1] == f"E-mail<br>AR : 50,0{NNBSP}%<br>10 réclamations"
+    judged = frame.assign(ack_on_time=[3, 0], ack_late=[2, 0], ack_overdue=[1, 0])
+    hover = charts.breakdown_chart(judged, "label", (("ack_compliance_rate", "AR", "#000"),))
+    assert hover.data[0].hovertext[1] == (
+        f"E-mail<br>AR : 50,0{NNBSP}% — 6 jugés<br>10 réclamations"
+    )
     assert fig.layout.xaxis.ticksuffix == f"{NNBSP}%"
     delays = pd.DataFrame({"days": [3, 20, 31], "cases": [1, 2, 4]})
     bars = charts.count_chart(delays, "Jours", bin_days=15).data[0]
