@@ -1,4 +1,4 @@
-"""The peer an analyst would write: rules.md's KPIs in straightforward vectorised pandas.
+"""The peer an analyst would write: docs/regles.md's KPIs in straightforward vectorised pandas.
 
 It works on a canonical export already in memory (one DataFrame, dates as datetime64) and computes
 the due dates itself (numpy business days for the jours ouvrables), so that both sides do the same
@@ -142,7 +142,7 @@ def kpis(
 
 def _dues(df: pd.DataFrame, policy: str) -> tuple[pd.Series, pd.Series]:
     """Acknowledgement and answer due dates of every row (written again here, independently of
-    the project's SQL, from rules.md §2)."""
+    the project's SQL, from docs/regles.md §2)."""
     start = df["received_on"]
     if policy == "acpr":
         start = df["sent_on"].fillna(df["received_on"])
@@ -170,7 +170,7 @@ def _backlog_and_due(
     month_from: str | None,
     month_to: str | None,
 ) -> dict[str, Any]:
-    """rules.md §7 (the backlog: every complaint received by as_of, whatever its month) and §8
+    """docs/regles.md §7 (the backlog: every complaint received by as_of, whatever its month) and §8
     (the deadlines that fell in the months of the period)."""
     ack_due, answer_due = _dues(df, policy)
     answered = df["responded_on"].where(df["responded_on"] <= cutoff)

@@ -1,7 +1,7 @@
 """CPMS complaint metrics: the domain of the dashboard, importable and testable without Streamlit.
 
 `open_store(path)` opens (creating or upgrading) a DuckDB database; `kpis(store, as_of=...)` returns
-the figures of shared/spec/rules.md §6.
+the figures of docs/regles.md §6.
 """
 
 from .errors import CpmsError

@@ -177,8 +177,8 @@ class Access:
 # --- Roles file -----------------------------------------------------------------------------
 
 
-def load_roles(path: Path | str) -> dict[str, str]:
-    """E-mail address (lower case) -> role name, from a TOML file with one `[users]` table."""
+def _roles_document(path: Path | str) -> tuple[dict[str, Any], str]:
+    """The roles file as TOML, and how to name it in a message."""
     source = Path(path)
     where = f"Le fichier des rôles {source} (réglage CPMS_ROLES_FILE)"
     try:
@@ -189,11 +189,18 @@ def load_roles(path: Path | str) -> dict[str, str]:
         raise RolesFileError(f"{where} est illisible : {exc}.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise RolesFileError(f"{where} n'est pas un fichier TOML valide : {exc}.") from exc
-    others = sorted(set(document) - {"users"})
+    others = sorted(set(document) - {"users", "handlers"})
     if others:
         raise RolesFileError(
-            f"{where} ne doit contenir que la section [users] (trouvé : {', '.join(others)})."
+            f"{where} ne doit contenir que la section [users] (trouvé : {', '.join(others)}) "
+            "et, pour les courriels, la section [handlers]."
         )
+    return document, where
+
+
+def load_roles(path: Path | str) -> dict[str, str]:
+    """E-mail address (lower case) -> role name, from the `[users]` table of a TOML file."""
+    document, where = _roles_document(path)
     users = document.get("users")
     if not isinstance(users, dict):
         raise RolesFileError(f"{where} n'a pas de section [users].")
@@ -211,6 +218,39 @@ def load_roles(path: Path | str) -> dict[str, str]:
             raise RolesFileError(f"{where} : {address} figure deux fois.")
         roles[email] = role.strip().lower()
     return roles
+
+
+def handler_key(name: str) -> str:
+    """A handler's name as the roles file and the cases are matched on: spaces and case aside."""
+    return " ".join(name.split()).casefold()
+
+
+def load_handlers(path: Path | str) -> dict[str, str]:
+    """Handler name -> e-mail address, from the `[handlers]` table of the roles file
+    (`"Nom du gestionnaire" = "adresse@exemple.fr"`); empty without one. Two names that differ
+    only in case or spaces (`handler_key`) are one handler, so they may not both appear."""
+    from .mail.compose import AddressError, check_address
+
+    document, where = _roles_document(path)
+    table = document.get("handlers", {})
+    if not isinstance(table, dict):
+        raise RolesFileError(f"{where} : [handlers] doit être une table nom = adresse.")
+    handlers: dict[str, str] = {}
+    seen: set[str] = set()
+    for name, address in table.items():
+        key = handler_key(name)
+        if not key:
+            raise RolesFileError(f"{where} : un gestionnaire de [handlers] n'a pas de nom.")
+        if key in seen:
+            raise RolesFileError(f"{where} : le gestionnaire « {name} » figure deux fois.")
+        seen.add(key)
+        try:
+            handlers[name.strip()] = check_address(address if isinstance(address, str) else "")
+        except AddressError as exc:
+            raise RolesFileError(
+                f"{where} : l'adresse du gestionnaire « {name} » n'est pas valide ({exc})."
+            ) from exc
+    return handlers
 
 
 def role_for(email: str | None, roles: Mapping[str, str]) -> Role | None:
@@ -394,6 +434,7 @@ ACTIONS: dict[str, str] = {
     "export": "Export",
     "case_change": "Modification d'un dossier",
     "import": "Import",
+    "mail": "Envoi d'un courriel",
 }
 
 

@@ -1,6 +1,7 @@
-"""The command line: `python -m cpms_metrics import | kpis | report | sample`.
+"""The command line: `python -m cpms_metrics import | kpis | report | digest | sample`.
 
-The only place of the domain that reads the clock (the day of an import, the default as-of date).
+The only place of the domain that reads the clock (the day of an import, the default as-of date),
+once per command, as an instant seen in the service's zone (`CPMS_TIMEZONE`).
 Errors reach the user as one French sentence on stderr and an exit code, never a traceback.
 """
 
@@ -10,9 +11,9 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .access import audit
 from .definitions import VIEWS
@@ -20,10 +21,19 @@ from .errors import CpmsError, ImportFileError
 from .formats import format_days, format_rate
 from .ingest import REJECT_COLUMNS, import_file
 from .queries import Scope, kpis
+from .servicetime import service_day
 from .settings import POLICIES, load_settings
 from .store import open_store
 
+if TYPE_CHECKING:
+    from .mail import Outcome
+
 EXIT_OK, EXIT_FAILED, EXIT_SOME_REJECTED = 0, 2, 3
+
+
+def _now() -> datetime:
+    """The clock, read as an instant (UTC); the service's day follows from its zone."""
+    return datetime.now(UTC)
 
 
 def _date(text: str) -> date:
@@ -31,6 +41,18 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"date invalide : {text} (format AAAA-MM-JJ)") from exc
+
+
+def _addresses(text: str) -> tuple[str, ...]:
+    from .mail import AddressError, parse_addresses
+
+    try:
+        addresses = parse_addresses(text)
+    except AddressError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from exc
+    if not addresses:
+        raise argparse.ArgumentTypeError("aucune adresse électronique")
+    return addresses
 
 
 # argparse's own messages in French (it reads each through gettext when it needs it).
@@ -95,14 +117,14 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of",
         type=_date,
         metavar="DATE",
-        help="date d'arrêté AAAA-MM-JJ (par défaut : aujourd'hui)",
+        help="date d'arrêté AAAA-MM-JJ (par défaut : aujourd'hui dans le fuseau CPMS_TIMEZONE)",
     )
     kp.add_argument("--policy", choices=POLICIES, help=policy_help)
     kp.add_argument(
         "--from", dest="month_from", metavar="MOIS", help="premier mois de cohorte AAAA-MM"
     )
     kp.add_argument("--to", dest="month_to", metavar="MOIS", help="dernier mois de cohorte AAAA-MM")
-    kp.add_argument("--json", action="store_true", help="sortie JSON (rules.md §6)")
+    kp.add_argument("--json", action="store_true", help="sortie JSON (docs/regles.md §6)")
 
     rp = commands.add_parser("report", help="rapport mensuel PDF ou XLSX")
     rp.add_argument("--db", type=Path, metavar="BASE", help=db_help)
@@ -111,8 +133,27 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument(
         "--as-of", type=_date, metavar="DATE", help="date d'arrêté (défaut : dernier jour du mois)"
     )
+    rp.add_argument("--out", type=Path, metavar="FICHIER", help="fichier .pdf ou .xlsx")
     rp.add_argument(
-        "--out", type=Path, required=True, metavar="FICHIER", help="fichier .pdf ou .xlsx"
+        "--mail-to",
+        type=_addresses,
+        metavar="ADRESSES",
+        help="envoyer le PDF et le classeur à ces adresses, séparées par des virgules",
+    )
+
+    dg = commands.add_parser(
+        "digest", help="courriels des dossiers hors délai ou à échéance proche"
+    )
+    dg.add_argument("--db", type=Path, metavar="BASE", help=db_help)
+    dg.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="date d'arrêté AAAA-MM-JJ (défaut : aujourd'hui)",
+    )
+    dg.add_argument("--policy", choices=POLICIES, help=policy_help)
+    dg.add_argument(
+        "--dry-run", action="store_true", help="afficher les courriels sans les envoyer"
     )
 
     sm = commands.add_parser("sample", help="générer un export d'exemple")
@@ -122,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         "--end",
         type=_date,
         metavar="DATE",
-        help="dernier jour couvert (par défaut : aujourd'hui)",
+        help="dernier jour couvert (par défaut : aujourd'hui dans le fuseau CPMS_TIMEZONE)",
     )
     sm.add_argument("--canonical", action="store_true", help="en-têtes anglais, dates ISO")
     sm.add_argument("--out", type=Path, required=True, metavar="FICHIER", help="fichier CSV")
@@ -133,9 +174,13 @@ def _import(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = open_store(args.db, settings)
     try:
-        now = datetime.now()
+        now = _now()
         report = import_file(
-            store, args.file, import_day=now.date(), imported_at=now, objects=settings.objects
+            store,
+            args.file,
+            import_day=service_day(now, settings.timezone),
+            imported_at=now,
+            objects=settings.objects,
         )
         audit(
             store,
@@ -144,7 +189,7 @@ def _import(args: argparse.Namespace) -> int:
             detail=f"Import n° {report.import_id} de « {args.file.name} » en ligne de commande : "
             f"{report.rows_read} lignes lues, {report.added} ajoutées, {report.updated} mises à "
             f"jour, {report.rejected} rejetées",
-            at=datetime.now(),
+            at=_now(),
         )
     finally:
         store.close()
@@ -218,7 +263,7 @@ def _kpis(args: argparse.Namespace) -> int:
     if args.db is not None and not args.db.exists():
         raise CpmsError(f"Base introuvable : {args.db}.")
     scope = Scope(
-        as_of=args.as_of or date.today(),
+        as_of=args.as_of or service_day(_now(), settings.timezone),
         policy=args.policy or settings.policy,
         month_from=args.month_from,
         month_to=args.month_to,
@@ -240,36 +285,116 @@ def _sample(args: argparse.Namespace) -> int:
 
     if args.rows < 0:
         raise CpmsError("Le nombre de lignes doit être positif.")
-    write_sample(args.out, args.rows, args.seed, args.end or date.today(), canonical=args.canonical)
+    end = args.end or service_day(_now(), load_settings().timezone)
+    write_sample(args.out, args.rows, args.seed, end, canonical=args.canonical)
     print(f"{args.rows} lignes écrites dans {args.out}")
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import write_report
+    from .mail import SmtpConfig, send_mails
+    from .mail.monthly import report_mail
+    from .report import build_report, write_report
+
+    settings = load_settings()
+    if args.out is None and not args.mail_to:
+        raise CpmsError(
+            "Indiquez où va le rapport : --out FICHIER, --mail-to ADRESSES, ou les deux."
+        )
+    if args.db is not None and not args.db.exists():
+        raise CpmsError(f"Base introuvable : {args.db}.")
+    config = SmtpConfig.from_settings(settings) if args.mail_to else None
+    policy = args.policy or settings.policy
+    store = open_store(args.db, settings)
+    try:
+        if args.out is not None:
+            write_report(store, month=args.month, policy=policy, as_of=args.as_of, out=args.out)
+            print(f"Rapport écrit dans {args.out}")
+        if config is None:
+            return EXIT_OK
+        report = build_report(store, month=args.month, policy=policy, as_of=args.as_of)
+        mail = report_mail(report, args.mail_to)
+        outcomes = send_mails([mail], config, store=store, who="ligne de commande", at=_now())
+    finally:
+        store.close()
+    return _sent(outcomes)
+
+
+def _sent(outcomes: Sequence[Outcome]) -> int:
+    """Say what went and what did not; 0 all delivered, 3 some, 2 none."""
+    for outcome in outcomes:
+        if outcome.delivered:
+            print(f"Envoyé : « {outcome.mail.subject} » à {', '.join(outcome.delivered)}")
+    for problem in dict.fromkeys(p for outcome in outcomes for p in outcome.problems):
+        print(f"Erreur : {problem}", file=sys.stderr)
+    lost = [o for o in outcomes if not o.complete]
+    if not lost:
+        return EXIT_OK
+    if not any(o.delivered for o in outcomes):
+        if len(outcomes) == 1:
+            print("Erreur : le courriel n'est pas parti.", file=sys.stderr)
+        else:
+            print(f"Erreur : aucun des {len(outcomes)} courriels n'est parti.", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"Erreur : {len(lost)} courriel(s) sur {len(outcomes)} non remis à tous leurs "
+        "destinataires ; les autres sont partis.",
+        file=sys.stderr,
+    )
+    return EXIT_SOME_REJECTED
+
+
+def _digest(args: argparse.Namespace) -> int:
+    from .access import load_handlers
+    from .mail import SmtpConfig, build_digest, send_mails
 
     settings = load_settings()
     if args.db is not None and not args.db.exists():
         raise CpmsError(f"Base introuvable : {args.db}.")
+    config = None if args.dry_run else SmtpConfig.from_settings(settings)
+    handlers = load_handlers(settings.roles_file) if settings.roles_file else {}
+    if not handlers:
+        print(
+            "Attention : aucun gestionnaire n'a d'adresse (section [handlers] du fichier des "
+            "rôles, réglage CPMS_ROLES_FILE) ; leurs dossiers ne figurent que dans la synthèse.",
+            file=sys.stderr,
+        )
+    if not settings.digest_to:
+        print(
+            "Attention : CPMS_DIGEST_TO est vide, la synthèse n'est pas envoyée.", file=sys.stderr
+        )
     store = open_store(args.db, settings)
     try:
-        write_report(
+        digest = build_digest(
             store,
-            month=args.month,
+            as_of=args.as_of or service_day(_now(), settings.timezone),
             policy=args.policy or settings.policy,
-            as_of=args.as_of,
-            out=args.out,
+            days=settings.digest_days,
+            handlers=handlers,
+            summary_to=settings.digest_to,
+            base_url=settings.base_url,
         )
+        if config is None:
+            for mail in digest.mails:
+                print("=" * 72)
+                print(mail.preview(settings.mail_from))
+            print(f"Simulation : {len(digest.mails)} courriel(s) à envoyer, aucun envoyé.")
+            return EXIT_OK
+        if not digest.mails:
+            print("Aucun courriel à envoyer.")
+            return EXIT_OK
+        outcomes = send_mails(digest.mails, config, store=store, who="ligne de commande", at=_now())
     finally:
         store.close()
-    print(f"Rapport écrit dans {args.out}")
-    return EXIT_OK
+    return _sent(outcomes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     setattr(argparse, "_", _french)  # noqa: B010 (argparse's module-level gettext)
     args = _parser().parse_args(argv)
-    handlers = {"import": _import, "kpis": _kpis, "report": _report, "sample": _sample}
+    handlers = {
+        "import": _import, "kpis": _kpis, "report": _report, "digest": _digest, "sample": _sample,
+    }  # fmt: skip
     try:
         return handlers[args.command](args)
     except ImportFileError as exc:

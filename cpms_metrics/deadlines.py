@@ -1,4 +1,4 @@
-"""Deadline rules of shared/spec/rules.md §2: jours ouvrables, calendar months, the two policies.
+"""Deadline rules of docs/regles.md §2: jours ouvrables, calendar months, the two policies.
 
 Pure functions of dates: nothing here reads the clock or the database. `due_dates()` is the one
 place where a clock start becomes an acknowledgement and an answer due date.

@@ -1,7 +1,7 @@
 """The export's vocabulary: canonical columns, their French headers, and the enumerated values.
 
 One table serves the import (lenient matching of headers and values), the sample generator, the form
-and every French label shown to a user. See shared/spec/export-format.md.
+and every French label shown to a user. See docs/format-export.md.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .months import months_between as months_between  # charts and tests read it here
 from .months import parse_month
+from .servicetime import zone_info
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator and before % in French
 DASH = "—"  # shown where there is nothing to judge
@@ -74,3 +75,17 @@ def month_label(month: str, long: bool = False) -> str:
     first = parse_month(month)
     names = MONTHS_FR_LONG if long else MONTHS_FR
     return f"{names[first.month - 1]} {first.year}"
+
+
+def format_timestamp(value: object, zone: str, *, seconds: bool = False) -> str:
+    """A stored moment as the service's clocks showed it, `DD/MM/YYYY HH:MM` in `zone` (the
+    setting CPMS_TIMEZONE); a naive value is taken as already in that zone (as the database reads
+    one); `—` when missing."""
+    if value is None:
+        return DASH
+    moment = pd.Timestamp(value)  # type: ignore[arg-type]
+    if pd.isna(moment):
+        return DASH
+    if moment.tzinfo is not None:
+        moment = moment.tz_convert(zone_info(zone))
+    return moment.strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")

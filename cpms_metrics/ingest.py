@@ -1,6 +1,6 @@
 """Read an export (CSV, XLSX, Parquet), normalise it, sort good rows from bad, load it at once.
 
-The rules are those of shared/spec/export-format.md: a row the figures cannot be computed from is
+The rules are those of docs/format-export.md: a row the figures cannot be computed from is
 rejected with its line, column, value and a French reason; a row whose paperwork is imperfect is
 loaded with data-quality findings. Loading is all-or-nothing and idempotent, and keeps a history.
 """

@@ -292,7 +292,8 @@ def _overdue(store: Store, as_of: date, policy: str) -> tuple[OverdueRow, ...]:
 
 def _last_import(store: Store) -> datetime | None:
     with store.cursor() as cur:
-        row = fetch_one(cur, "SELECT max(imported_at) FROM imports")
+        # The service's wall-clock time (the session's TimeZone), naive: a spreadsheet has no zone.
+        row = fetch_one(cur, "SELECT max(imported_at)::TIMESTAMP FROM imports")
     return None if row is None or row[0] is None else pd.Timestamp(row[0]).to_pydatetime()
 
 

@@ -83,7 +83,41 @@ def _v4(cur: Cursor) -> None:
     """)
 
 
-MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (_v1, _v2, _v3, _v4)
+# (table, column) of every moment stored: written as aware instants, read in the service's zone.
+TIMESTAMP_COLUMNS = (
+    ("complaints", "updated_at"),
+    ("imports", "imported_at"),
+    ("case_history", "changed_at"),
+    ("attachments", "added_at"),
+    ("audit_log", "logged_at"),
+)
+
+
+def _v6(cur: Cursor) -> None:
+    # Moments become TIMESTAMPTZ (instants). Until now they were written naive, as the clock of
+    # the server that wrote them showed them (its local time), so they are read in that
+    # machine's own zone: DuckDB's default TimeZone, which is what `RESET` returns to. The
+    # database is migrated where it lives, by the server that wrote it.
+    row = fetch_one(cur, "SELECT current_setting('TimeZone')")
+    session_zone = str(row[0]).replace("'", "''") if row else "UTC"
+    cur.execute("RESET TimeZone")
+    try:
+        for table, column in TIMESTAMP_COLUMNS:
+            cur.execute(
+                f"ALTER TABLE {table} ALTER COLUMN {column} SET DATA TYPE TIMESTAMPTZ "
+                f"USING CAST({column} AS TIMESTAMPTZ)"
+            )
+    finally:
+        cur.execute(f"SET TimeZone = '{session_zone}'")
+
+
+MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v6,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

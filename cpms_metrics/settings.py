@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ class Setting:
     default: str
     help: str
     parse: Callable[[str], Any]
+    secret: bool = False  # its value is never shown, not even in an error message
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:
@@ -56,6 +57,60 @@ def _memory(raw: str) -> str:
 def _optional_path(raw: str) -> Path | None:
     value = raw.strip()
     return Path(value).expanduser() if value else None
+
+
+def _port(raw: str) -> int:
+    value = raw.strip()
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
+        raise ValueError("un numéro de port entre 1 et 65535 est attendu")
+    return int(value)
+
+
+def _days(raw: str) -> int:
+    value = raw.strip()
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError("un nombre de jours (entier positif ou nul) est attendu")
+    return int(value)
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+def _address(raw: str) -> str:
+    addresses = _addresses(raw)
+    if len(addresses) > 1:
+        raise ValueError("une seule adresse est attendue")
+    return addresses[0] if addresses else ""
+
+
+def _addresses(raw: str) -> tuple[str, ...]:
+    from .mail.compose import AddressError, parse_addresses
+
+    try:
+        return parse_addresses(raw)
+    except AddressError as exc:
+        raise ValueError(exc.message) from exc
+
+
+def _url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError("une adresse comme https://reclamations.exemple.fr est attendue")
+    return value
+
+
+def _timezone(raw: str) -> str:
+    from .servicetime import zone_info
+
+    value = raw.strip()
+    try:
+        zone_info(value)
+    except SettingsError as exc:
+        raise ValueError(
+            "fuseau horaire inconnu (un nom IANA comme Europe/Paris est attendu)"
+        ) from exc
+    return value
 
 
 def _objects(raw: str) -> tuple[str, ...]:
@@ -117,6 +172,76 @@ SETTINGS: tuple[Setting, ...] = (
         "vide : aucun utilisateur connecté n'a de rôle.",
         _optional_path,
     ),
+    # E-mail (`digest` and `report --mail-to`, cpms_metrics/mail).
+    Setting(
+        "smtp_host",
+        "CPMS_SMTP_HOST",
+        "",
+        "Serveur d'envoi des courriels (SMTP) ; vide : aucun courriel ne peut partir.",
+        _text,
+    ),
+    Setting("smtp_port", "CPMS_SMTP_PORT", "25", "Port du serveur d'envoi.", _port),
+    Setting(
+        "smtp_starttls",
+        "CPMS_SMTP_STARTTLS",
+        "0",
+        "1 pour chiffrer la connexion au serveur d'envoi (STARTTLS, certificat vérifié).",
+        _switch,
+    ),
+    Setting(
+        "smtp_user",
+        "CPMS_SMTP_USER",
+        "",
+        "Identifiant de connexion au serveur d'envoi ; vide : pas d'authentification.",
+        _text,
+    ),
+    Setting(
+        "smtp_password",
+        "CPMS_SMTP_PASSWORD",
+        "",
+        "Mot de passe du serveur d'envoi, lu dans l'environnement seulement ; jamais affiché ni "
+        "écrit au journal.",
+        str,
+        secret=True,
+    ),
+    Setting(
+        "mail_from",
+        "CPMS_MAIL_FROM",
+        "",
+        "Adresse d'expédition des courriels (obligatoire pour envoyer).",
+        _address,
+    ),
+    Setting(
+        "digest_to",
+        "CPMS_DIGEST_TO",
+        "",
+        "Destinataires de la synthèse quotidienne des dossiers ouverts, séparés par des virgules.",
+        _addresses,
+    ),
+    Setting(
+        "digest_days",
+        "CPMS_DIGEST_DAYS",
+        "3",
+        "Un gestionnaire reçoit ses dossiers hors délai et ceux dont l'échéance tombe dans ce "
+        "nombre de jours.",
+        _days,
+    ),
+    Setting(
+        "base_url",
+        "CPMS_BASE_URL",
+        "http://localhost:8501",
+        "Adresse du tableau de bord, pour les liens vers les dossiers dans les courriels.",
+        _url,
+    ),
+    Setting(
+        "timezone",
+        "CPMS_TIMEZONE",
+        "Europe/Paris",
+        "Fuseau horaire du service (nom IANA) : il donne « aujourd'hui » (date d'arrêté par "
+        "défaut, jour de l'import, dates proposées à la saisie, dernier mois clos du rapport) et "
+        "l'heure affichée des journaux, quel que soit le fuseau de l'horloge du serveur.",
+        _timezone,
+    ),
 )
 
 
@@ -129,6 +254,16 @@ class Settings:
     objects: tuple[str, ...] = ("adhesion", "resiliation", "cotisation", "remboursement", "autre")
     memory_limit: str = "1GB"
     roles_file: Path | None = None
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)  # never shown, never logged
+    mail_from: str = ""
+    digest_to: tuple[str, ...] = ()
+    digest_days: int = 3
+    base_url: str = "http://localhost:8501"
+    timezone: str = "Europe/Paris"
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -140,5 +275,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         try:
             values[setting.name] = setting.parse(raw)
         except ValueError as exc:
-            raise SettingsError(f"{setting.env}={raw!r} n'est pas valide : {exc}.") from exc
+            shown = setting.env if setting.secret else f"{setting.env}={raw!r}"
+            raise SettingsError(f"{shown} n'est pas valide : {exc}.") from exc
     return Settings(**values)

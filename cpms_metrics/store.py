@@ -19,6 +19,7 @@ import pandas as pd
 from .deadlines import Calendar, due_dates
 from .errors import StoreError
 from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate
+from .servicetime import DEFAULT_ZONE, zone_info
 from .settings import POLICIES, Settings, load_settings
 
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "database is locked")
@@ -41,10 +42,17 @@ class Store:
         keep_open: bool = True,
         lock_timeout: float = 30.0,
         memory_limit: str = "1GB",
+        timezone: str = DEFAULT_ZONE,
     ) -> None:
         self.path = Path(path)
-        # No progress bar on a terminal; a bounded memory (DuckDB spills to disk beyond it).
-        self._session = f"SET enable_progress_bar = false; SET memory_limit = '{memory_limit}'"
+        self.timezone = zone_info(timezone).key
+        # No progress bar on a terminal; a bounded memory (DuckDB spills to disk beyond it). The
+        # stored timestamps (TIMESTAMPTZ) read back, and cast to TIMESTAMP, in the service's zone.
+        zone = self.timezone.replace("'", "''")
+        self._session = (
+            f"SET enable_progress_bar = false; SET memory_limit = '{memory_limit}'; "
+            f"SET TimeZone = '{zone}'"
+        )
         self.calendar = calendar or Calendar()
         self.keep_open = keep_open
         self.lock_timeout = lock_timeout
@@ -211,6 +219,7 @@ def open_store(
         keep_open=keep_open,
         lock_timeout=lock_timeout,
         memory_limit=settings.memory_limit,
+        timezone=settings.timezone,
     )
     try:
         store.prepare()

@@ -4,7 +4,7 @@ imported, and when, the latest first. For administrators only; the log never hol
 import pandas as pd
 import streamlit as st
 
-from ui import auth
+from ui import auth, clock
 from ui.page import page_setup
 from ui.widgets import no_data, paged
 
@@ -17,7 +17,7 @@ def show(frame: pd.DataFrame) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                "Date et heure": frame["logged_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
+                "Date et heure": frame["logged_at"].map(clock.moment_with_seconds),
                 "Utilisateur": frame["who"],
                 "Action": frame["action_label"],
                 "Dossier": frame["reference"].fillna(""),

@@ -3,7 +3,7 @@ form lists every problem and keeps what was typed; a saved one shows its referen
 under both policies and the competent mediator. Each saved case goes to the audit log."""
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -12,7 +12,7 @@ from cpms_metrics import CpmsError
 from cpms_metrics.cases import save_case
 from cpms_metrics.errors import ValidationError
 from cpms_metrics.fields import CHANNELS, NATURES, RISK_CARRIERS, label, object_vocabulary
-from ui import auth, cases, data
+from ui import auth, cases, clock, data
 from ui.page import page_setup
 
 filters, who = page_setup("Saisie d'une réclamation")
@@ -24,11 +24,11 @@ prefix = f"saisie_{state['saisie_version']}_"  # a new version is a blank form
 
 def save() -> None:
     values, attachments = cases.entry_values(state, prefix)
-    now = datetime.now()
+    now = clock.now()
     state.pop("saisie_failure", None)
     try:
         saved = save_case(
-            data.store(), values, today=now.date(), at=now, objects=objects,
+            data.store(), values, today=clock.today(now), at=now, objects=objects,
             attachments=attachments,
         )  # fmt: skip
     except ValidationError as exc:
@@ -59,7 +59,7 @@ if saved := state.get("saisie_saved"):
     st.stop()
 
 problems = state.get("saisie_problems", {})
-today = date.today()
+today = clock.today()
 vocabularies = {"channel": CHANNELS, "nature": NATURES, "risk_carrier": RISK_CARRIERS,
                 "object": object_vocabulary(objects)}  # fmt: skip
 

@@ -2,7 +2,7 @@
 attachments and history, and record its acknowledgement, answer and mediator referral. Personal
 data as the role may see it; the full NIR only on request, with a reason, logged."""
 
-from datetime import date, datetime
+from datetime import date
 
 import streamlit as st
 
@@ -11,7 +11,7 @@ from cpms_metrics.access import PersonalData, redact, redact_case
 from cpms_metrics.cases import FOLLOW_UP_COLUMNS, update_case
 from cpms_metrics.errors import ValidationError
 from cpms_metrics.fields import CHANNELS, MEDIATORS, NATURES, label
-from ui import auth, cases, data
+from ui import auth, cases, clock, data
 from ui.format import format_count
 from ui.page import page_setup
 from ui.widgets import no_data
@@ -98,13 +98,15 @@ problems = state["suivi_problems"].get(reference, {}) if "suivi_problems" in sta
 def record() -> None:
     typed = {column: state.get(prefix + column) for column in FOLLOW_UP_COLUMNS}
     changes = cases.follow_up_changes(case, typed, FOLLOW_UP_COLUMNS)
-    now = datetime.now()
+    now = clock.now()
     state["suivi_problems"], state["suivi_result"] = {}, None
     if not changes:
         state["suivi_result"] = (reference, "Aucune modification à enregistrer.")
         return
     try:
-        update_case(data.store(), reference, changes, today=now.date(), at=now, objects=objects)
+        update_case(
+            data.store(), reference, changes, today=clock.today(now), at=now, objects=objects
+        )
     except ValidationError as exc:
         state["suivi_problems"] = {reference: exc.problems}
     except CpmsError as exc:
@@ -120,7 +122,7 @@ def day(column: str) -> None:
     value = cases.as_day(case.get(column))
     st.date_input(
         cases.header(column), value=value, min_value=min(date(2000, 1, 1), value or date.max),
-        max_value=max(date.today(), value or date.min), format="DD/MM/YYYY",
+        max_value=max(clock.today(), value or date.min), format="DD/MM/YYYY",
         key=prefix + column, help=cases.FOLLOW_UP_HELP[column],
     )  # fmt: skip
     cases.field_problem(problems, column)

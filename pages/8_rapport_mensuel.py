@@ -9,7 +9,7 @@ import streamlit as st
 from cpms_metrics import CpmsError, report
 from cpms_metrics.months import month_end, parse_month
 from cpms_metrics.settings import POLICIES
-from ui import data
+from ui import clock, data
 from ui.format import POLICY_LABELS, format_count, format_date, format_rate, month_label
 from ui.page import page_setup
 from ui.widgets import chart, no_data, small_table
@@ -36,7 +36,7 @@ st.caption(
 )
 default = report.last_full_month(filters.as_of)
 months = report.month_choices(
-    data.info().first_month, default, report.last_full_month(date.today())
+    data.info().first_month, default, report.last_full_month(clock.today())
 )
 left, middle, right = st.columns([2, 2, 1.4])
 month = left.selectbox(

@@ -3,14 +3,13 @@ to update, unchanged, rejected with their reasons, data-quality findings — the
 confirmation. Rejected lines can be downloaded; every past import is listed. Imports and downloads
 go to the audit log; rejected values are shown as the role may see personal data."""
 
-from datetime import date, datetime
 from pathlib import Path
 
 import streamlit as st
 
 from cpms_metrics import CpmsError
 from cpms_metrics.ingest import rejects_of
-from ui import auth, cases, data
+from ui import auth, cases, clock, data
 from ui.format import format_count
 from ui.page import page_setup
 from ui.widgets import no_data
@@ -26,7 +25,7 @@ UNCHANGED = " La base n'a pas été modifiée."
 def confirm() -> None:
     check = state.pop("import_check")
     try:
-        state["import_done"] = done = cases.confirm_upload(store, check, now=datetime.now())
+        state["import_done"] = done = cases.confirm_upload(store, check, now=clock.now())
     except CpmsError as exc:
         state["import_failure"], state["import_check"] = exc, check
     else:
@@ -73,7 +72,7 @@ if (check := state.get("import_check")) is None:
             try:
                 with st.spinner("Lecture et vérification du fichier…"):
                     state["import_check"] = cases.check_upload(
-                        store, upload.name, content, today=date.today(), objects=objects
+                        store, upload.name, content, today=clock.today(), objects=objects
                     )
             except CpmsError as exc:
                 state["import_failed"] = (key, exc)

@@ -8,7 +8,6 @@ the refusal, and the actions that go to the audit log.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -20,7 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cpms_metrics import access
 from cpms_metrics.access import PAGES, Access, Mode
 from cpms_metrics.errors import CpmsError
-from ui import data
+from ui import clock, data
 
 # Page file name -> page key of `access.PAGES`. A page missing here is refused to everyone.
 PAGE_FILES: dict[str, str] = {
@@ -156,7 +155,7 @@ def _audit_login(who: Access, issued_at: object) -> None:
     try:
         if who.granted:
             access.record_login(
-                data.store(), who=who.who, token_issued_at=issued_at, at=datetime.now()
+                data.store(), who=who.who, token_issued_at=issued_at, at=clock.now()
             )
         else:
             access.audit(
@@ -164,7 +163,7 @@ def _audit_login(who: Access, issued_at: object) -> None:
                 who=who.who,
                 action="access_denied",
                 detail=f"Connexion refusée : {who.refusal}",
-                at=datetime.now(),
+                at=clock.now(),
             )
     except CpmsError as exc:
         _stop(exc)
@@ -247,7 +246,7 @@ def log(action: str, detail: str, *, reference: str | None = None) -> None:
             who=who.who,
             action=action,
             detail=detail,
-            at=datetime.now(),
+            at=clock.now(),
             reference=reference,
         )
     except CpmsError as exc:
@@ -261,7 +260,7 @@ def reveal_nir(reference: str, reason: str) -> str:
     who = current_access()
     if not who.may_reveal_nir:
         raise access.AccessDeniedError("Votre rôle ne permet pas de consulter un NIR.")
-    return access.reveal_nir(data.store(), reference, who=who.who, reason=reason, at=datetime.now())
+    return access.reveal_nir(data.store(), reference, who=who.who, reason=reason, at=clock.now())
 
 
 def audited_export(build: Callable[[], bytes], what: str) -> Callable[[], bytes]:
@@ -271,7 +270,7 @@ def audited_export(build: Callable[[], bytes], what: str) -> Callable[[], bytes]
 
     def build_and_log() -> bytes:
         content = build()
-        access.audit(store, who=who.who, action="export", detail=what, at=datetime.now())
+        access.audit(store, who=who.who, action="export", detail=what, at=clock.now())
         return content
 
     return build_and_log

@@ -61,7 +61,7 @@ from cpms_metrics.ingest import (
 from cpms_metrics.quality import finding_cases, findings_by_kind, findings_by_month
 from cpms_metrics.validation import FINDING_KINDS, mask_nir
 from cpms_metrics.worklist import mediator_label, to_csv_bytes
-from ui import data
+from ui import clock, data
 from ui.format import DASH, POLICY_LABELS, format_count, format_date, month_label
 from ui.widgets import PLOTLY_CONFIG
 
@@ -417,7 +417,7 @@ def history_table(history: pd.DataFrame, objects: Sequence[str], level: Personal
         field = "" if _missing(column) else header(str(column))
         rows.append(
             {
-                "Le": pd.Timestamp(record["changed_at"]).strftime("%d/%m/%Y %H:%M"),
+                "Le": clock.moment_text(record["changed_at"]),
                 "Origine": source_text(record["source"]),
                 "Action": actions.get(str(record["action"]), str(record["action"])),
                 "Champ": field,
@@ -587,9 +587,7 @@ def imports_table(log: pd.DataFrame) -> None:
     shown = pd.DataFrame(
         {
             "N°": log["id"],
-            "Importé le": log["imported_at"].map(
-                lambda t: pd.Timestamp(t).strftime("%d/%m/%Y %H:%M")
-            ),
+            "Importé le": log["imported_at"].map(clock.moment_text),
             "Fichier": log["file_name"],
             "Lignes lues": log["rows_read"],
             "Ajoutées": log["added"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,6 +21,7 @@ from cpms_metrics import CpmsError, Store, access, demo, open_store, queries, wo
 from cpms_metrics.access import PersonalData
 from cpms_metrics.queries import Scope
 from cpms_metrics.settings import Settings, load_settings
+from ui import clock
 from ui.filters import Filters
 
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "complaints.csv"
@@ -45,9 +46,9 @@ def _open(path: str) -> Store:
     config = load_settings()
     store = open_store(path, config, keep_open=False)
     if first_run and SAMPLE_PATH.exists():
-        now = datetime.now()
+        now = clock.now()
         demo.load_sample(
-            store, SAMPLE_PATH, today=now.date(), imported_at=now, objects=config.objects
+            store, SAMPLE_PATH, today=clock.today(now), imported_at=now, objects=config.objects
         )
     return store
 
@@ -136,7 +137,7 @@ def info() -> DataInfo:
 
 
 def kpis(filters: Filters) -> dict[str, Any]:
-    """rules.md §6, exactly as `python -m cpms_metrics kpis --json` gives it."""
+    """docs/regles.md §6, exactly as `python -m cpms_metrics kpis --json` gives it."""
     result: dict[str, Any] = _call("kpis", filters)
     return result
 

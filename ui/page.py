@@ -5,7 +5,6 @@ opens), the filters, and the header line that says which period, date and policy
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -13,7 +12,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from cpms_metrics.access import Access
 from cpms_metrics.definitions import POLICY_SHORT_RULES
-from ui import auth, data
+from ui import auth, clock, data
 from ui.filters import Filters, current_filters, filter_widgets
 
 # (section, page file, label, icon); a new page is one more line here.
@@ -63,7 +62,7 @@ def page_setup(title: str) -> tuple[Filters, Access]:
     who = auth.require()
     config = data.settings()
     info = data.info()
-    today = date.today()
+    today = clock.today()
     filters, problems = current_filters(today, config.policy, config.objects)
     with st.sidebar:
         st.markdown("#### :material/fact_check: Réclamations CPMS")

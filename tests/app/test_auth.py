@@ -5,6 +5,7 @@ page is tests/app/test_roles.py."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.util import patch_config_options
 
-from cpms_metrics.access import audit_log
+from cpms_metrics.access import audit, audit_log
 from cpms_metrics.store import Store
 from tests.app.conftest import ROOT
 
@@ -265,3 +266,13 @@ def test_the_audit_page_is_for_administrators(
     else:
         assert "« Journal d'audit » n'est pas ouverte au rôle" in at.error[0].value
         assert not at.title and not at.dataframe
+
+
+def test_the_audit_page_shows_the_service_hour(known_db: Path) -> None:
+    # Written at 09:30:05 UTC in winter: 10:30:05 at the service, in Paris.
+    at_utc = datetime(2026, 1, 12, 9, 30, 5, tzinfo=UTC)
+    audit(Store(known_db, keep_open=False), who="admin@cpms.fr", action="import", detail="x",
+          at=at_utc)  # fmt: skip
+    at = run(AUDIT_PAGE)
+    assert not at.exception
+    assert at.dataframe[0].value["Date et heure"].tolist() == ["12/01/2026 10:30:05"]

@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -32,7 +32,7 @@ from cpms_metrics.quality import findings_by_kind
 from cpms_metrics.settings import load_settings
 from tests.app.conftest import ROOT, run_page, shown_metrics
 from tests.app.known_export import QUERY, TEXT, write_export
-from ui import auth, cases
+from ui import auth, cases, clock
 from ui.format import format_count
 
 SAISIE = "pages/6_saisie.py"
@@ -42,8 +42,9 @@ QUALITE = "pages/10_qualite_des_donnees.py"
 
 
 def today() -> date:
-    """The pages read the clock when they run: so do these tests (a run may cross midnight)."""
-    return date.today()
+    """The pages read the clock when they run: so do these tests (a run may cross midnight),
+    as the service's day (CPMS_TIMEZONE), not the server's."""
+    return clock.today()
 
 
 NIR = "2 85 05 2A 123 456 80"  # valid key (Corsica: 2A counts as 19)
@@ -343,6 +344,21 @@ def test_follow_up_checks_chronology_then_records_with_history(known_db: Path) -
     assert "Réponse par un autre canal" in texts(at)
     # Nothing typed again: nothing to record.
     assert submit(at).success[0].value == "Aucune modification à enregistrer."
+
+
+def test_the_history_shows_the_service_hour(
+    known_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Recorded at 23:30 UTC on 28 March 2026: 00:30 on the 29th at the service, in Paris.
+    monkeypatch.setattr(clock, "utc_now", lambda: datetime(2026, 3, 28, 23, 30, tzinfo=UTC))
+    at = run_page(SUIVI, {"ref": "R04"})
+    fill(at, {"Date d'accusé de réception": date(2025, 4, 16)})
+    at = submit(at)
+    assert not at.error
+    history = at.dataframe[-1].value
+    assert history[history["Action"] == "Modification"]["Le"].tolist() == ["29/03/2026 00:30"]
+    [logged] = audit_log(open_store(known_db, keep_open=False))["logged_at"].tolist()
+    assert logged == datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
 
 
 def test_find_a_case_by_name_and_never_show_a_full_nir(known_db: Path) -> None:

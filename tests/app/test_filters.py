@@ -3,7 +3,7 @@ every figure."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from cpms_metrics import Scope, kpis, open_store
 from tests.app.conftest import run_page, shown_metrics
 from tests.app.known_export import AS_OF, QUERY
+from ui import clock
 from ui.filters import Filters, parse_params
 from ui.format import format_count, format_rate
 
@@ -137,4 +138,22 @@ def test_reset_brings_back_the_defaults(known_db: Path) -> None:
     reset.click().run()
     assert at.radio(key="flt_policy").value == "cpms"
     assert at.multiselect(key="flt_channels").value == []
-    assert at.date_input(key="flt_as_of").value == date.today()
+    assert at.date_input(key="flt_as_of").value == clock.today()
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [("Europe/Paris", date(2026, 3, 29)), ("UTC", date(2026, 3, 28))],
+)
+def test_the_default_date_is_the_service_day_not_the_server_day(
+    known_db: Path, monkeypatch: pytest.MonkeyPatch, zone: str, expected: date
+) -> None:
+    # The server's clock says 23:30 UTC on 28 March 2026: already the 29th in Paris.
+    monkeypatch.setattr(clock, "utc_now", lambda: datetime(2026, 3, 28, 23, 30, tzinfo=UTC))
+    monkeypatch.setenv("CPMS_TIMEZONE", zone)
+    at = run_page("dashboard.py")
+    assert not at.exception
+    assert at.date_input(key="flt_as_of").value == expected
+    assert at.query_params["as_of"] == expected.isoformat()
+    assert f"situation au {expected:%d/%m/%Y}" in at.caption[0].value
+    assert not [b for b in at.button if b.label == "Revenir à aujourd'hui"]

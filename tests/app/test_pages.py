@@ -3,7 +3,6 @@ are `kpis`' for the same filters, and no page raises."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from cpms_metrics.definitions import MISROUTED_LABEL, OVERVIEW_HEADLINES
 from cpms_metrics.queries import backlog_scope
 from tests.app.conftest import PAGES, run_page, shown_metrics
 from tests.app.known_export import AS_OF, EXPECTED_BACKLOG, EXPECTED_CARDS, QUERY
+from ui import clock
 from ui.format import format_count, format_days, format_rate
 
 CARD_KEYS = {figure.label: figure.keys for figure in OVERVIEW_HEADLINES}
@@ -246,5 +246,5 @@ def test_every_case_open_shows_no_rate_but_the_pending_cases(db_path: Path) -> N
 
 def test_today_is_the_default_date(known_db: Path) -> None:
     at = run_page("dashboard.py")
-    assert at.date_input(key="flt_as_of").value == date.today()
-    assert at.query_params["as_of"] == date.today().isoformat()
+    assert at.date_input(key="flt_as_of").value == clock.today()  # the service's day
+    assert at.query_params["as_of"] == clock.today().isoformat()

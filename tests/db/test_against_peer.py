@@ -1,6 +1,6 @@
-"""kpis on a French Windows-1252 export equals the independent pandas implementation of rules.md
-(benchmarks/pandas_peer.py) on the same records in canonical form, for both policies, several
-as-of dates and periods."""
+"""kpis on a French Windows-1252 export equals the independent pandas implementation of
+docs/regles.md (benchmarks/pandas_peer.py) on the same records in canonical form, for both
+policies, several as-of dates and periods."""
 
 import sys
 from datetime import date

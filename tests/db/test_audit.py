@@ -4,7 +4,7 @@ revealed only with its line written in the same transaction."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -27,7 +27,7 @@ from tests.conftest import Loader
 
 NIR = "185057800608491"
 CORSICAN_NIR = "269022A00608435"
-AT = datetime(2026, 1, 12, 9, 30)
+AT = datetime(2026, 1, 12, 9, 30, tzinfo=UTC)
 EXPORT = (
     "reference;received_on;channel;nature;object;last_name;nir\n"
     f"R1;06/01/2025;email;reclamation;autre;Martin;{NIR}\n"

@@ -6,9 +6,12 @@ import csv
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from cpms_metrics import cli, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "reference;received_on;channel;nature;object\nR1;2025-02-03;email;reclamation;adhesion\n"
@@ -147,3 +150,27 @@ def test_usage_errors_are_in_french(argv, expected, capsys):
     assert "Erreur : " in err and expected in err, err
     for english in ("usage:", "error:", "invalid ", "required:", "expected ", "unrecognized"):
         assert english not in err, err
+
+
+def test_the_day_is_the_service_day_whatever_zone_the_server_runs_in(tmp_path, monkeypatch, capsys):
+    # 23:30 UTC on 28 March 2026 is 00:30 on the 29th in Paris: a case received on the 29th is
+    # not in the future, and the default as-of date is the 29th.
+    instant = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
+    monkeypatch.setattr(cli, "_now", lambda: instant)
+    monkeypatch.delenv("CPMS_TIMEZONE", raising=False)
+    export = tmp_path / "e.csv"
+    export.write_text(GOOD + "R2;2026-03-29;email;reclamation;adhesion\n")
+    db = tmp_path / "db.duckdb"
+    assert cli.main(["import", str(export), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert cli.main(["kpis", "--json", "--db", str(db)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["as_of"] == "2026-03-29" and result["complaints"] == 2
+    with open_store(db, keep_open=False) as store, store.cursor() as cur:
+        imported = cur.execute("SELECT imported_at FROM imports").fetchall()[0][0]
+        logged = cur.execute("SELECT logged_at FROM audit_log").fetchall()[0][0]
+    assert imported == logged == instant
+
+    monkeypatch.setenv("CPMS_TIMEZONE", "UTC")  # the server's own day: the 29th is tomorrow
+    assert cli.main(["import", str(export), "--db", str(tmp_path / "utc.duckdb")]) == 3
+    assert "postérieure au jour de l'import (28/03/2026)" in capsys.readouterr().out

@@ -16,12 +16,14 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cpms_metrics.servicetime import service_day
+from cpms_metrics.settings import load_settings
 from tests.app.known_export import TEXT, build_db
 from tests.e2e.test_browser import (
     CHROMIUM_ARGS,
@@ -39,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def today() -> date:
     """The pages read the clock when they run: so do these tests (a run may cross midnight)."""
-    return date.today()
+    return service_day(datetime.now(UTC), load_settings().timezone)  # the server's "today"
 
 
 GOOD_NIR, WRONG_NIR = "2 85 05 2A 123 456 80", "2 85 05 2A 123 456 81"

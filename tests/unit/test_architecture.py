@@ -18,6 +18,15 @@ def test_domain_does_not_import_streamlit():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+def test_only_the_command_line_reads_the_clock():
+    for path in sorted((ROOT / "cpms_metrics").rglob("*.py")):
+        if path.name == "cli.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for call in ("datetime.now(", "date.today(", "datetime.today(", "utcnow(", "time.time("):
+            assert call not in text, f"{path.name} reads the clock ({call})"
+
+
 def test_readme_lists_every_setting():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for setting in SETTINGS:

@@ -20,7 +20,7 @@ EXTENDED = Calendar(extend_to_working_day=True)
 @pytest.mark.parametrize(
     "start, cpms_ack, acpr_ack, acpr_moselle_ack",
     [
-        # rules.md's reference table
+        # docs/regles.md's reference table
         (
             date(2025, 12, 19),
             date(2025, 12, 29),
@@ -64,9 +64,9 @@ def test_acknowledgement_due(start, cpms_ack, acpr_ack, acpr_moselle_ack):
 @pytest.mark.parametrize(
     "start, expected",
     [
-        (date(2025, 12, 31), date(2026, 2, 28)),  # rules.md: clipped to month end
-        (date(2023, 12, 30), date(2024, 2, 29)),  # rules.md: leap year
-        (date(2025, 2, 28), date(2025, 4, 28)),  # rules.md: same day number, not month end
+        (date(2025, 12, 31), date(2026, 2, 28)),  # docs/regles.md: clipped to month end
+        (date(2023, 12, 30), date(2024, 2, 29)),  # docs/regles.md: leap year
+        (date(2025, 2, 28), date(2025, 4, 28)),  # docs/regles.md: same day number, not month end
         (date(2023, 12, 31), date(2024, 2, 29)),  # leap year, clipped
         (date(2025, 12, 29), date(2026, 2, 28)),
         (date(2025, 11, 15), date(2026, 1, 15)),  # across a year end
