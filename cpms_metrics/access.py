@@ -54,10 +54,13 @@ PAGES: dict[str, str] = {
     "import": "Import",
     "data_quality": "Qualité des données",
     "audit_log": "Journal d'audit",
+    "definitions": "Définitions",
 }
+# The help page of definitions holds no data: every role opens it.
 AGGREGATE_PAGES = frozenset(
-    ("overview", "acknowledgements", "response_times", "objects", "mediation", "monthly_report")
-)
+    ("overview", "acknowledgements", "response_times", "objects", "mediation", "monthly_report",
+     "definitions")
+)  # fmt: skip
 EVERY_PAGE = frozenset(PAGES)
 
 
@@ -96,7 +99,7 @@ ROLES: dict[str, Role] = {
              case_lists=True, personal_data=PersonalData.MASKED, reveal_nir=True,
              edit_cases=True, import_data=True, audit=False),
         Role("gestionnaire", "Gestionnaire",
-             frozenset(("overview", "worklist", "case_entry", "follow_up")),
+             frozenset(("overview", "worklist", "case_entry", "follow_up", "definitions")),
              case_lists=True, personal_data=PersonalData.CLEAR, reveal_nir=True,
              edit_cases=True, import_data=False, audit=False),
         Role("admin", "Administrateur", EVERY_PAGE,

@@ -7,15 +7,17 @@ light and a dark background; they set no background so that the app's theme show
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from .definitions import STATUS_LABELS
 from .formats import NNBSP, _missing, format_count, format_days, format_rate, month_label
-from .months import month_end, parse_month
+from .months import parse_month
+from .queries import is_provisional
 
 # --- Colours ------------------------------------------------------------------------------------
 
@@ -74,7 +76,9 @@ _STATUS_SUFFIXES = ("_on_time", "_late", "_overdue", "_pending")
 
 def complete_months(frame: pd.DataFrame, months: Sequence[str], as_of: date) -> pd.DataFrame:
     """`queries.monthly`'s frame with a row for every month of `months`: a month without records
-    counts zero complaints, has no rates, and is provisional while it is not over."""
+    counts zero complaints and has no rates. Its `provisional` flag is the frame's, or for a month
+    without records `queries.is_provisional`'s (the one rule). `started` is False for a month that
+    begins after `as_of`: it has not happened yet, and no figure of it is drawn."""
     known = frame.set_index("key") if len(frame) else pd.DataFrame(columns=frame.columns)
     rows = []
     for month in months:
@@ -84,19 +88,31 @@ def complete_months(frame: pd.DataFrame, months: Sequence[str], as_of: date) -> 
             row = {
                 c: 0 if c in _COUNTS or str(c).endswith(_STATUS_SUFFIXES) else None for c in frame
             }
-            row["provisional"] = month_end(parse_month(month)) > as_of
+            row["provisional"] = is_provisional(month, None, as_of)
         row["key"] = month
         row["label"] = month_label(month)
         row["tick"] = month_label(month).replace(" ", "<br>")
+        row["started"] = parse_month(month) <= as_of
         rows.append(row)
     if not rows:
-        return pd.DataFrame(columns=[*frame.columns, "label", "tick"])
+        return pd.DataFrame(columns=[*frame.columns, "label", "tick", "started"])
     out = pd.DataFrame(rows)
     for column in ("complaints", "escalated"):
         if column in out:
             out[column] = out[column].fillna(0).astype(int)
     out["provisional"] = out["provisional"].fillna(False).astype(bool)
     return out
+
+
+def month_flags(frames: Sequence[pd.DataFrame], months: Sequence[str], as_of: date) -> list[bool]:
+    """The provisional flag of each month over several series of one scope (`queries.monthly_by`
+    gives every part the same flag for a month): a chart shades the months the overview does."""
+    flags = []
+    for month in months:
+        found = [bool(f.loc[f["key"] == month, "provisional"].iloc[0]) for f in frames
+                 if "key" in f and (f["key"] == month).any()]  # fmt: skip
+        flags.append(any(found) if found else is_provisional(month, None, as_of))
+    return flags
 
 
 def shade_provisional(fig: go.Figure, provisional: Sequence[bool]) -> None:
@@ -135,24 +151,106 @@ def _suffix(provisional: bool) -> str:
     return " (provisoire)" if provisional else ""
 
 
+# A provisional month, drawn the same way on every monthly chart: a hatched, lighter bar or a
+# hollow marker on a dotted line, over the grey band of `shade_provisional`.
+def _bar_marker(colour: str, provisional: Sequence[bool]) -> dict[str, object]:
+    return {
+        "color": colour,
+        "opacity": [0.45 if p else 0.9 for p in provisional],
+        "pattern": {"shape": ["/" if p else "" for p in provisional]},
+    }
+
+
+def _line_traces(
+    x: Sequence[str] | pd.Series,
+    y: Sequence[float | None],
+    hover: Sequence[str],
+    provisional: Sequence[bool],
+    *,
+    name: str,
+    colour: str,
+    width: float = 2.5,
+) -> list[go.Scatter]:
+    """One series as a solid line over final months and a dotted one into and between
+    provisional months, with hollow markers there; a month without a value is a gap."""
+    final = [None if p else v for v, p in zip(y, provisional, strict=True)]
+    # The dotted part: provisional months and the final months next to one, so that it joins on.
+    near = [
+        p or any(provisional[j] for j in (i - 1, i + 1) if 0 <= j < len(provisional))
+        for i, p in enumerate(provisional)
+    ]
+    dotted = [v if n else None for v, n in zip(y, near, strict=True)]
+    traces = [
+        go.Scatter(
+            x=list(x), y=final, mode="lines+markers", name=name, legendgroup=name,
+            line={"color": colour, "width": width}, marker={"size": 8, "symbol": "circle"},
+            hovertext=list(hover), hoverinfo="text",
+        )
+    ]  # fmt: skip
+    if any(provisional):
+        traces.append(
+            go.Scatter(
+                x=list(x), y=dotted, mode="lines+markers", name=f"{name} (provisoire)",
+                legendgroup=name, showlegend=False,
+                line={"color": colour, "width": width, "dash": "dot"},
+                marker={"size": 8, "color": colour, "symbol": [
+                    "circle-open" if p else "circle" for p in provisional
+                ]},
+                hovertext=list(hover), hoverinfo="text",
+            )
+        )  # fmt: skip
+    return traces
+
+
+# What each rate of a monthly frame is a share of: the cases it judges (columns summed), and
+# their name. A rate is shown with this base, so that 2 cases out of 2 do not read as a trend.
+RATE_BASES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "ack_compliance_rate": (("ack_on_time", "ack_late", "ack_overdue"), "jugé", "jugés"),
+    "response_compliance_rate": (
+        ("response_on_time", "response_late", "response_overdue"), "jugé", "jugés",
+    ),
+    "escalation_rate": (("complaints",), "réclamation", "réclamations"),
+    "same_channel_rate": (("written_answered",), "réponse écrite", "réponses écrites"),
+}  # fmt: skip
+
+
+def rate_base(row: Mapping[Any, Any], column: str) -> int | None:
+    """How many cases the rate `column` of `row` (a monthly frame's row) judges."""
+    if column not in RATE_BASES:
+        return None
+    total = 0
+    for name in RATE_BASES[column][0]:
+        value = row.get(name)
+        if value is None or _missing(value):
+            return None
+        total += int(value)
+    return total
+
+
+def rate_text(rate: float | None, base: int | None, column: str) -> str:
+    """`84,9 % — 53 jugés`; `—` alone without a rate."""
+    if rate is None or base is None:
+        return format_rate(rate)
+    _, one, many = RATE_BASES[column]
+    return f"{format_rate(rate)} — {format_count(base)} {one if base <= 1 else many}"
+
+
 def volume_chart(frame: pd.DataFrame, months: Sequence[str], as_of: date) -> go.Figure:
-    """Complaints received per cohort month; provisional months lighter and hatched."""
+    """Complaints received per cohort month; provisional months lighter and hatched; a month
+    that has not begun by `as_of` is not drawn."""
     data = complete_months(frame, months, as_of)
     if data.empty:
         return empty_figure()
+    counts = [n if s else None for n, s in zip(data["complaints"], data["started"], strict=True)]
     hover = [
-        f"{label}{_suffix(p)}<br>{_complaints(n)}"
-        for label, n, p in zip(data["label"], data["complaints"], data["provisional"], strict=True)
+        f"{label}{_suffix(p)}<br>{_complaints(n) if n is not None else 'pas encore commencé'}"
+        for label, n, p in zip(data["label"], counts, data["provisional"], strict=True)
     ]
     fig = go.Figure(
         go.Bar(
             x=data["tick"],
-            y=data["complaints"],
-            marker={
-                "color": VOLUME_COLOUR,
-                "opacity": [0.45 if p else 0.9 for p in data["provisional"]],
-                "pattern": {"shape": ["/" if p else "" for p in data["provisional"]]},
-            },
+            y=counts,
+            marker=_bar_marker(VOLUME_COLOUR, data["provisional"].tolist()),
             hovertext=hover,
             hoverinfo="text",
             name="Réclamations",
@@ -170,6 +268,14 @@ COMPLIANCE_SERIES: RateSeries = (
 )
 
 
+def _rates(data: pd.DataFrame, column: str) -> list[float | None]:
+    """A rate per month; none for a month without complaints (never a 0 %) or not yet begun."""
+    return [
+        None if _missing(v) or not n or not s else float(v)
+        for v, n, s in zip(data[column], data["complaints"], data["started"], strict=True)
+    ]
+
+
 def rate_chart(
     frame: pd.DataFrame,
     months: Sequence[str],
@@ -180,35 +286,28 @@ def rate_chart(
     y_title: str = "Dans les délais",
 ) -> go.Figure:
     """Rates per cohort month, one line per series, against the `target` line (100 % by default);
-    months without anything to judge leave a gap, provisional months are shaded."""
+    months without anything to judge leave a gap, provisional months are dotted, hollow and
+    shaded; the hover gives each rate with the number of cases it judges."""
     data = complete_months(frame, months, as_of)
     if data.empty:
         return empty_figure()
     fig = go.Figure()
     values: list[float] = []
+    provisional = data["provisional"].tolist()
+    records = data.to_dict("records")
     for column, name, colour in series:
-        rates = [None if _missing(v) else float(v) for v in data[column]]
+        rates = _rates(data, column)
         values += [r for r in rates if r is not None]
         hover = [
-            f"{label}{_suffix(p)}<br>{name} : {format_rate(r)}"
-            for label, r, p in zip(data["label"], rates, data["provisional"], strict=True)
+            f"{row['label']}{_suffix(p)}<br>{name} : {rate_text(r, rate_base(row, column), column)}"
+            for row, r, p in zip(records, rates, provisional, strict=True)
         ]
-        fig.add_trace(
-            go.Scatter(
-                x=data["tick"],
-                y=[None if r is None else r * 100 for r in rates],
-                mode="lines+markers",
-                name=name,
-                line={"color": colour, "width": 2.5},
-                marker={
-                    "size": 8,
-                    "symbol": ["circle-open" if p else "circle" for p in data["provisional"]],
-                },
-                hovertext=hover,
-                hoverinfo="text",
-            )
-        )
-    shade_provisional(fig, data["provisional"].tolist())
+        for trace in _line_traces(
+            data["tick"], [None if r is None else r * 100 for r in rates], hover, provisional,
+            name=name, colour=colour,
+        ):  # fmt: skip
+            fig.add_trace(trace)
+    shade_provisional(fig, provisional)
     if target is not None:
         fig.add_hline(
             y=target * 100,
@@ -227,28 +326,32 @@ def rate_chart(
 
 def status_chart(frame: pd.DataFrame, months: Sequence[str], as_of: date, prefix: str) -> go.Figure:
     """Complaints per cohort month stacked by the status of their `prefix` deadline
-    (`ack` or `response`)."""
+    (`ack` or `response`); provisional months lighter and hatched."""
     data = complete_months(frame, months, as_of)
     if data.empty:
         return empty_figure()
     fig = go.Figure()
+    provisional = data["provisional"].tolist()
     for status, name in STATUS_LABELS.items():
-        counts = data[f"{prefix}_{status}"].fillna(0).astype(int)
+        counts = [
+            int(n) if s else None
+            for n, s in zip(data[f"{prefix}_{status}"].fillna(0), data["started"], strict=True)
+        ]
         hover = [
             f"{label}{_suffix(p)}<br>{name} : {format_count(n)}"
-            for label, n, p in zip(data["label"], counts, data["provisional"], strict=True)
+            for label, n, p in zip(data["label"], counts, provisional, strict=True)
         ]
         fig.add_trace(
             go.Bar(
                 x=data["tick"],
                 y=counts,
                 name=name,
-                marker_color=STATUS_COLOURS[status],
+                marker=_bar_marker(STATUS_COLOURS[status], provisional),
                 hovertext=hover,
                 hoverinfo="text",
             )
         )
-    shade_provisional(fig, data["provisional"].tolist())
+    shade_provisional(fig, provisional)
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
     return _layout(fig, x_title="Mois de réception", y_title="Réclamations")
@@ -374,6 +477,7 @@ def breakdown_chart(
     if frame.empty:
         return empty_figure()
     data = frame.iloc[::-1]  # first row on top
+    records = data.to_dict("records")
     fig = go.Figure()
     for column, name, colour in series:
         rates = [None if _missing(v) else float(v) for v in data[column]]
@@ -388,8 +492,11 @@ def breakdown_chart(
                 textposition="outside",
                 cliponaxis=False,
                 hovertext=[
-                    f"{lab}<br>{name} : {format_rate(r)}<br>{format_count(n)} réclamations"
-                    for lab, r, n in zip(data[label_column], rates, data[count_column], strict=True)
+                    f"{lab}<br>{name} : {rate_text(r, rate_base(row, column), column)}"
+                    f"<br>{format_count(n)} réclamations"
+                    for lab, r, n, row in zip(
+                        data[label_column], rates, data[count_column], records, strict=True
+                    )
                 ],
                 hoverinfo="text",
             )
@@ -415,31 +522,36 @@ def trend_chart(
     percent: bool,
     y_title: str,
 ) -> go.Figure:
-    """One line per category (e.g. object) of a monthly measure: a count or a rate."""
+    """One line per category (e.g. object) of a monthly measure: a count or a rate. Every line
+    marks the same provisional months (`month_flags`); a rate leaves a gap for a month without
+    complaints and gives, on hover, how many cases it judges."""
     if not frames:
         return empty_figure()
     fig = go.Figure()
-    provisional: list[bool] = []
+    provisional = month_flags(list(frames.values()), months, as_of)
     for index, (name, frame) in enumerate(frames.items()):
         data = complete_months(frame, months, as_of)
-        provisional = data["provisional"].tolist()
-        raw = [None if _missing(v) else float(v) for v in data[column]]
+        records = data.to_dict("records")
+        if percent:
+            raw = _rates(data, column)
+            bases = [rate_base(r, column) for r in records]
+            text = [rate_text(v, n, column) for v, n in zip(raw, bases, strict=True)]
+        else:
+            raw = [
+                None if _missing(v) or not s else float(v)
+                for v, s in zip(data[column], data["started"], strict=True)
+            ]
+            text = [format_count(v) for v in raw]
+        hover = [
+            f"{label}{_suffix(p)}<br>{name} : {t}"
+            for label, t, p in zip(data["label"], text, provisional, strict=True)
+        ]
         shown = [None if v is None else (v * 100 if percent else v) for v in raw]
-        text = [format_rate(v) if percent else format_count(v) for v in raw]
-        fig.add_trace(
-            go.Scatter(
-                x=data["tick"],
-                y=shown,
-                mode="lines+markers",
-                name=name,
-                line={"color": SERIES_COLOURS[index % len(SERIES_COLOURS)], "width": 2},
-                hovertext=[
-                    f"{label}{_suffix(p)}<br>{name} : {t}"
-                    for label, t, p in zip(data["label"], text, data["provisional"], strict=True)
-                ],
-                hoverinfo="text",
-            )
-        )
+        for trace in _line_traces(
+            data["tick"], shown, hover, provisional, name=name, width=2,
+            colour=SERIES_COLOURS[index % len(SERIES_COLOURS)],
+        ):  # fmt: skip
+            fig.add_trace(trace)
     shade_provisional(fig, provisional)
     fig.update_xaxes(type="category")
     if percent:

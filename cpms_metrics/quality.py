@@ -74,6 +74,15 @@ def _case(column: str, mapping: dict[str, str]) -> str:
     return f"CASE {column} {whens} END"
 
 
+_MEDIATOR_LABEL = _case("{}", {k: v[0] for k, v in MEDIATORS.items()})
+# A misrouted referral's value and message, the same in the import's findings and the live count.
+_MISROUTED_VALUES = (
+    _MEDIATOR_LABEL.format("mediator")
+    + ", 'le porteur de risque relève de : ' || "
+    + _MEDIATOR_LABEL.format("{}")
+)
+
+
 def compute_findings(cur: Cursor) -> int:
     """Fill the temporary table `new_findings` with the findings of every case in `staged`, as
     stored once `staged` is written (stored values for the columns the file does not carry)."""
@@ -123,7 +132,6 @@ def compute_findings(cur: Cursor) -> int:
             f"FROM finding_state JOIN bad_{column} b ON b.raw = {column}"
         )
     channel_label = _case("{}", {k: v[0].lower() for k, v in CHANNELS.items()})
-    mediator_label = _case("{}", {k: v[0] for k, v in MEDIATORS.items()})
     derived = _case("risk_carrier", MEDIATOR_BY_CARRIER)
     parts.append(f"""
         SELECT reference, 'canal_reponse_different', 'response_channel',
@@ -133,8 +141,8 @@ def compute_findings(cur: Cursor) -> int:
                'response_channel'
         FROM finding_state WHERE response_channel <> channel""")
     parts.append(f"""
-        SELECT reference, 'mauvaise_orientation', 'mediator', {mediator_label.format("mediator")},
-               'le porteur de risque relève de : ' || {mediator_label.format(derived)}, 'mediator'
+        SELECT reference, 'mauvaise_orientation', 'mediator', {_MISROUTED_VALUES.format(derived)},
+               'mediator'
         FROM finding_state WHERE mediator <> {derived}""")
     parts.append("""
         SELECT reference, 'ar_apres_reponse', 'acknowledged_on',
@@ -183,14 +191,28 @@ KIND_ORDER = (
 
 
 def _scoped(scope: Any) -> tuple[str, dict[str, Any]]:
+    """The findings of the scope's cases, with the case's columns.
+
+    "Mauvaise orientation" is read live from case_status' `misrouted` (rules §4, §9: escalated
+    complaints, as of the date, whose recorded mediator is not the one their risk carrier calls
+    for), not from the findings table: the import records a recorded mediator that differs on any
+    record, referred or not, and as of no date, which is a property of the record (the case's
+    follow-up still shows it) but not the count that Médiation shows under the same name. Reading
+    the one definition here makes the two pages agree.
+    """
     from .queries import scope_filter
 
     where, params = scope_filter(scope)
-    params.pop("policy")  # findings do not depend on the deadline policy
+    params.pop("policy")  # findings do not depend on the deadline policy; nor does `misrouted`
     return (
         f"""SELECT f.*, c.received_on, c.nature, c.channel, c.object, c.handler
             FROM findings f JOIN complaints c USING (reference)
-            WHERE c.received_on <= $as_of AND {where}""",
+            WHERE f.kind <> 'mauvaise_orientation' AND c.received_on <= $as_of AND {where}
+            UNION ALL
+            SELECT reference, 'mauvaise_orientation', 'mediator',
+                   {_MISROUTED_VALUES.format("derived_mediator")},
+                   received_on, nature, channel, object, handler
+            FROM case_status($as_of, 'cpms') WHERE misrouted AND {where}""",
         params,
     )
 

@@ -363,6 +363,10 @@ def monthly_by(store: Store, scope: Scope, by: str) -> dict[str, pd.DataFrame]:
             params,
         ).df()
     frame = _with_quantiles(_with_rates(frame))
+    # Provisional is a property of the cohort month, whatever the part: every part's month reads
+    # the latest answer deadline of the whole month, so that a breakdown shades the months the
+    # overview shades.
+    frame["last_answer_due"] = frame.groupby("key")["last_answer_due"].transform("max")
     return {
         str(part): _with_provisional(
             rows.drop(columns="part").sort_values("key").reset_index(drop=True), scope.as_of
@@ -371,10 +375,18 @@ def monthly_by(store: Store, scope: Scope, by: str) -> dict[str, pd.DataFrame]:
     }
 
 
+def is_provisional(month: str, last_answer_due: Any, as_of: date) -> bool:
+    """Rules §3: a cohort month not yet over, or with an answer deadline not yet past, as of
+    `as_of` (`last_answer_due`: its complaints' latest answer due date, None without any)."""
+    late = last_answer_due is not None and pd.notna(last_answer_due)
+    return month_end(parse_month(month)) > as_of or (
+        late and pd.Timestamp(last_answer_due).date() >= as_of
+    )
+
+
 def _with_provisional(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    firsts = [parse_month(str(k)) for k in frame["key"]]
     frame["provisional"] = [
-        month_end(first) > as_of or (pd.notna(due) and pd.Timestamp(due).date() >= as_of)
-        for first, due in zip(firsts, frame["last_answer_due"], strict=True)
+        is_provisional(str(month), due, as_of)
+        for month, due in zip(frame["key"], frame["last_answer_due"], strict=True)
     ]
     return frame

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .access import needs_neutralising, neutralise
 from .fields import CHANNELS, MEDIATORS, RISK_CARRIERS, label, object_vocabulary
-from .queries import Scope, scoped_cases
+from .queries import DUE_SOON_DAYS, Scope, scoped_cases
 from .schema import fetch_one
 from .store import Store
 from .validation import mask_nir
@@ -32,23 +32,22 @@ BANDS = {
 STEPS = {"ack": "Accusé de réception", "answer": "Réponse"}
 UNASSIGNED = ""  # handler filter value for cases nobody handles yet
 
-_OPEN_CASES = """
-    SELECT *,
+# The band of an open complaint reads its statuses from case_status: a case with an overdue step
+# is "Hors délai", the others by days to their next deadline, so that the bands add up to the
+# backlog of queries.kpis (rules §7): "Hors délai" counts the open cases with an overdue
+# acknowledgement or answer, "≤ 3 jours" is `due_within_3_days`, the four bands are `open`.
+_OPEN_CASES = f"""
+    SELECT reference, received_on, channel, object, handler, company, risk_carrier,
+        last_name, first_name, nir, ack_due, answer_due, ack_done_on,
+        ack_status, answer_status, next_step, next_due,
+        $as_of - received_on AS open_days,
         next_due - $as_of AS days_left,
-        CASE WHEN next_due < $as_of THEN 'overdue'
-             WHEN next_due - $as_of <= 3 THEN 'due_3'
+        CASE WHEN ack_status = 'overdue' OR answer_status = 'overdue' THEN 'overdue'
+             WHEN next_due - $as_of <= {DUE_SOON_DAYS} THEN 'due_3'
              WHEN next_due - $as_of <= 10 THEN 'due_10'
              ELSE 'later' END AS band
-    FROM (
-        SELECT reference, received_on, channel, object, handler, company, risk_carrier,
-            last_name, first_name, nir, ack_due, answer_due, ack_done_on,
-            ack_status, answer_status,
-            CASE WHEN ack_done_on IS NULL THEN 'ack' ELSE 'answer' END AS next_step,
-            CASE WHEN ack_done_on IS NULL THEN ack_due ELSE answer_due END AS next_due,
-            $as_of - received_on AS open_days
-        FROM ({cases})
-        WHERE is_complaint AND answer_done_on IS NULL
-    )
+    FROM ({{cases}})
+    WHERE is_open
 """
 _OPEN_ORDER = "ORDER BY next_due, received_on, reference"
 
@@ -72,7 +71,9 @@ def _open_cases(
 
 
 def open_case_bands(store: Store, scope: Scope) -> dict[str, int]:
-    """Open complaints per band (every band present, zero included)."""
+    """Open complaints per band (every band present, zero included). Over `backlog_scope(scope)`,
+    "overdue" counts the backlog's open cases with an overdue step, "due_3" its
+    `due_within_3_days`, and the bands add up to its `open`."""
     sql, params = _open_cases(scope, (), None)
     with store.cursor() as cur:
         rows = cur.execute(f"SELECT band, count(*) FROM ({sql}) GROUP BY 1", params).fetchall()
@@ -149,10 +150,9 @@ CASE_LISTS = {
         _STEP_COLUMNS["answer"],
         "ORDER BY status = 'late', days_late DESC, reference",
     ),
-    # Referrals to a mediator other than the one the risk carrier implies (rules.md §4).
+    # "Mauvaise orientation" (rules §4, §9): case_status' `misrouted`, the one definition.
     "misrouted": _CaseList(
-        """escalated AND mediator IS NOT NULL AND derived_mediator IS NOT NULL
-           AND mediator <> derived_mediator""",
+        "misrouted",
         """reference, received_on, object, risk_carrier, mediator, derived_mediator,
            mediator_referred_on, handler""",
         "ORDER BY mediator_referred_on DESC, reference",

@@ -4,6 +4,7 @@ kind and by month, with the cases behind each kind."""
 
 import streamlit as st
 
+from cpms_metrics.definitions import MISROUTED_LABEL
 from cpms_metrics.validation import FINDING_KINDS
 from ui import cases, data
 from ui.format import format_count
@@ -15,7 +16,8 @@ scope = filters.scope()
 by_kind = cases.read("by_kind", scope)
 st.caption(
     ":material/info: Un constat signale une donnée personnelle ou de contact imparfaite : le "
-    "dossier reste dans les indicateurs. Demandes hors réclamation comprises."
+    "dossier reste dans les indicateurs. Demandes hors réclamation comprises, sauf pour les "
+    f"{MISROUTED_LABEL.lower()} : le chiffre de la page Médiation, à la date d'arrêté."
 )
 if by_kind.empty:
     no_data("Aucun constat sur les dossiers de la période : les données sont complètes.")

@@ -16,9 +16,7 @@ from ui.widgets import (
 )
 
 filters, who = page_setup("Accusés de réception")
-ack = data.kpis(filters)["ack"]
-
-status_cards(ack, "ack", "AR dans les délais", "AR")
+status_cards(data.kpis(filters), "ack", "AR")
 
 series = (("ack_compliance_rate", "Accusés de réception", ACK_COLOUR),)
 monthly_compliance(filters, "ack", series)

@@ -26,9 +26,8 @@ from ui.widgets import (
 
 filters, who = page_setup("Délais de réponse")
 figures = data.kpis(filters)
-response = figures["response"]
 
-status_cards(response, "response", "Réponses dans les délais", "réponses")
+status_cards(figures, "response", "réponses")
 
 series = (("response_compliance_rate", "Réponses", ANSWER_COLOUR),)
 monthly_compliance(filters, "response", series)

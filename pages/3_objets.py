@@ -9,7 +9,7 @@ from cpms_metrics.fields import label, object_vocabulary
 from ui import data
 from ui.format import format_count, format_rate
 from ui.page import page_setup
-from ui.widgets import chart, no_data, small_table
+from ui.widgets import PROVISIONAL_CAPTION, chart, no_data, small_table
 
 filters, _ = page_setup("Objets")
 by_object = data.kpis(filters)["by_object"]  # most complaints first, as the command line lists
@@ -57,3 +57,4 @@ with right:
     chart(
         trend_chart(trends, filters.months, filters.as_of, measure, percent=percent, y_title=title)
     )
+    st.caption(PROVISIONAL_CAPTION)

@@ -4,39 +4,38 @@ from complaint to referral, and each mediator's address as the procedure gives i
 import streamlit as st
 
 from cpms_metrics.charts import ESCALATION_COLOUR, breakdown_chart, count_chart, rate_chart
+from cpms_metrics.definitions import FIGURES, MISROUTED_HELP, MISROUTED_LABEL
 from cpms_metrics.fields import label, object_vocabulary
 from cpms_metrics.worklist import mediator_label
 from ui import data
 from ui.format import format_days
 from ui.page import page_setup
 from ui.widgets import (
+    PROVISIONAL_CAPTION,
     breakdown,
     chart,
     count_card,
+    figure_card,
     mediator_directory,
     mediators_table,
     misrouted_table,
     no_data,
     paged,
-    rate_card,
     withheld_list,
 )
 
 filters, who = page_setup("Médiation")
-escalation = data.kpis(filters)["escalation"]
+figures = data.kpis(filters)
 delays = data.referral_delay_stats(filters)
-misrouted = data.count_cases(filters, "misrouted")
+misrouted = data.count_cases(filters, "misrouted")  # case_status' `misrouted`, as Qualité
 
 cards = st.columns(4)
 with cards[0]:
-    count_card("Saisines du médiateur", escalation["escalated"])
+    figure_card(FIGURES["escalated"], figures)
 with cards[1]:
-    rate_card("Taux de saisine", escalation["rate"], help="Saisines / réclamations reçues.")
+    figure_card(FIGURES["escalation_rate"], figures)
 with cards[2]:
-    count_card(
-        "Mauvaises orientations", misrouted,
-        help="Médiateur saisi différent de celui dont relève le porteur de risque.",
-    )  # fmt: skip
+    count_card(MISROUTED_LABEL, misrouted, help=MISROUTED_HELP)
 with cards[3]:
     st.metric(
         "Délai médian avant saisine", format_days(delays["median_days"]), border=True,
@@ -51,6 +50,7 @@ with left:
     months = data.monthly(filters)
     monthly_rate = rate_chart(months, filters.months, filters.as_of, series, target=None)
     chart(monthly_rate.update_yaxes(title_text="Saisines"))
+    st.caption(PROVISIONAL_CAPTION)
 with right:
     st.subheader("Taux de saisine par objet")
     objects = data.summary(filters, "object")

@@ -36,6 +36,7 @@ from cpms_metrics.cases import (
     get_case,
 )
 from cpms_metrics.charts import SERIES_COLOURS
+from cpms_metrics.definitions import MISROUTED_HELP, MISROUTED_LABEL
 from cpms_metrics.fields import (
     CHANNELS,
     COLUMN_BY_NAME,
@@ -616,7 +617,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "Éléments manquants": (
         "nir_manquant", "nom_manquant", "entreprise_manquante", "coordonnees_manquantes",
     ),
-    "Médiateur mal orienté": ("mauvaise_orientation",),
+    MISROUTED_LABEL: ("mauvaise_orientation",),
     "Réponse par un autre canal": ("canal_reponse_different",),
     "Autres constats": ("code_postal_invalide", "ar_apres_reponse", "valeur_inconnue"),
 }  # fmt: skip
@@ -625,7 +626,7 @@ FAMILY_HELP = {
     "E-mail ou tél. invalide": "Adresse électronique ou numéro de téléphone mal formé.",
     "Éléments manquants": "NIR, nom, prénom, entreprise ou coordonnée du canal absents "
     "(éléments demandés par la procédure).",
-    "Médiateur mal orienté": "Médiateur saisi différent de celui dont relève le porteur de risque.",
+    MISROUTED_LABEL: MISROUTED_HELP,  # the Médiation page's figure (quality._scoped)
     "Réponse par un autre canal": "Réponse envoyée par une autre voie que la réclamation.",
     "Autres constats": "Code postal, AR daté après la réponse, valeur non reconnue.",
 }

@@ -19,6 +19,7 @@ import streamlit as st
 
 from cpms_metrics import CpmsError, Store, access, demo, open_store, queries, worklist
 from cpms_metrics.access import PersonalData
+from cpms_metrics.queries import Scope
 from cpms_metrics.settings import Settings, load_settings
 from ui import clock
 from ui.filters import Filters
@@ -83,14 +84,20 @@ def _cached(path: str, version: str, name: str, scope: Any, *args: Any, **kwargs
     return _QUERIES[name](_open(path), scope, *args, **kwargs)
 
 
-def _call(name: str, filters: Filters, *args: Any, **kwargs: Any) -> Any:
+def _call(name: str, filters: Filters | Scope, *args: Any, **kwargs: Any) -> Any:
     current = store()
+    scope = filters if isinstance(filters, Scope) else filters.scope()
     try:
-        return _cached(
-            str(current.path), current.data_version(), name, filters.scope(), *args, **kwargs
-        )
+        return _cached(str(current.path), current.data_version(), name, scope, *args, **kwargs)
     except CpmsError as exc:
         _stop(exc)
+
+
+def open_scope(filters: Filters, in_period: bool = False) -> Scope:
+    """Which open complaints the worklist is about: the backlog (rules §7, every complaint
+    received by the as-of date, whatever the period; the other filters kept), or, when asked,
+    only those received in the period."""
+    return filters.scope() if in_period else queries.backlog_scope(filters.scope())
 
 
 # --- About the database -------------------------------------------------------------------------
@@ -151,27 +158,40 @@ def monthly_by_object(filters: Filters, objects: Sequence[str]) -> dict[str, pd.
     return {key: parts[key] for key in objects}
 
 
-def open_case_bands(filters: Filters) -> dict[str, int]:
-    bands: dict[str, int] = _call("bands", filters)
+# The open complaints: the backlog by default, those received in the period when `in_period`.
+
+
+def open_case_bands(filters: Filters, in_period: bool = False) -> dict[str, int]:
+    bands: dict[str, int] = _call("bands", open_scope(filters, in_period))
     return bands
 
 
-def open_case_handlers(filters: Filters) -> dict[str, int]:
-    handlers: dict[str, int] = _call("handlers", filters)
+def open_case_handlers(filters: Filters, in_period: bool = False) -> dict[str, int]:
+    handlers: dict[str, int] = _call("handlers", open_scope(filters, in_period))
     return handlers
 
 
-def count_open_cases(filters: Filters, bands: Sequence[str], handler: str | None) -> int:
-    count: int = _call("count_open", filters, bands=tuple(bands), handler=handler)
+def count_open_cases(
+    filters: Filters, bands: Sequence[str], handler: str | None, in_period: bool = False
+) -> int:
+    count: int = _call(
+        "count_open", open_scope(filters, in_period), bands=tuple(bands), handler=handler
+    )
     return count
 
 
 def open_cases(
-    filters: Filters, bands: Sequence[str], handler: str | None, limit: int | None, offset: int
+    filters: Filters,
+    bands: Sequence[str],
+    handler: str | None,
+    limit: int | None,
+    offset: int,
+    in_period: bool = False,
 ) -> pd.DataFrame:
     frame: pd.DataFrame = _call(
-        "open_cases", filters, bands=tuple(bands), handler=handler, limit=limit, offset=offset
-    )
+        "open_cases", open_scope(filters, in_period), bands=tuple(bands), handler=handler,
+        limit=limit, offset=offset,
+    )  # fmt: skip
     return frame
 
 
@@ -205,12 +225,16 @@ def referral_delay_stats(filters: Filters) -> dict[str, float | None]:
 
 
 def open_cases_files(
-    filters: Filters, bands: Sequence[str], handler: str | None, personal_data: PersonalData
+    filters: Filters,
+    bands: Sequence[str],
+    handler: str | None,
+    personal_data: PersonalData,
+    in_period: bool = False,
 ) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
     """CSV and XLSX of every open case the worklist shows, with the personal data the role may
     see (`access.redact`), built only when downloaded (outside the page's run, hence straight
     from the domain)."""
-    current, scope = store(), filters.scope()
+    current, scope = store(), open_scope(filters, in_period)
 
     def readable() -> pd.DataFrame:
         rows = worklist.open_cases(current, scope, bands=bands, handler=handler, limit=None)

@@ -1,5 +1,7 @@
 """The sentence for executives at the top of the overview: the period in a few words, every
-number in it taken from the same `kpis` object as the cards."""
+number in it taken from the same `kpis` object as the cards. The complaints and rates are the
+period's (its cohorts); the late answers are the backlog's, every open case whatever its month
+(rules §7), as on the card "Réponses en retard (dossiers ouverts)"."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ def executive_summary(now: dict[str, Any], before: dict[str, Any] | None, filter
     period = period[0].upper() + period[1:]
     complaints = now["complaints"]
     if complaints == 0:
-        return f"{period}, aucune réclamation n'a été reçue."
+        return f"{period}, aucune réclamation n'a été reçue. {_backlog(now)}".strip()
     text = f"{period}, **{count_noun(complaints, 'réclamation', 'réclamations')}** "
     text += "a été reçue" if complaints == 1 else "ont été reçues"
     if before is not None and before["complaints"]:
@@ -32,14 +34,7 @@ def executive_summary(now: dict[str, Any], before: dict[str, Any] | None, filter
         text += f"{' et '.join(judged)} ont respecté les délais ({policy}). "
     else:
         text += "Aucun délai n'est encore échu : la conformité ne peut pas encore être jugée. "
-    overdue = now["response"]["overdue"]
-    if overdue:
-        text += (
-            f"**{count_noun(overdue, 'réponse est', 'réponses sont')} en retard** "
-            "sur des dossiers encore ouverts. "
-        )
-    else:
-        text += "Aucun dossier ouvert n'a dépassé son délai de réponse. "
+    text += _backlog(now) + " "
     escalated = now["escalation"]["escalated"]
     if escalated:
         text += (
@@ -50,3 +45,14 @@ def executive_summary(now: dict[str, Any], before: dict[str, Any] | None, filter
     else:
         text += "Aucune réclamation n'a été portée devant un médiateur."
     return text
+
+
+def _backlog(now: dict[str, Any]) -> str:
+    """The open cases past their answer deadline, whatever their month of receipt."""
+    overdue = now["backlog"]["response_overdue"]
+    if not overdue:
+        return "Aucun dossier ouvert n'a dépassé son délai de réponse."
+    return (
+        f"**{count_noun(overdue, 'réponse est', 'réponses sont')} en retard** "
+        "sur des dossiers encore ouverts, quel que soit leur mois de réception."
+    )

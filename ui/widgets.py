@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import reduce
+from operator import getitem
 from typing import Any, Literal
 
 import pandas as pd
@@ -11,7 +13,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cpms_metrics.access import Access
-from cpms_metrics.charts import STATUS_LABELS, rate_chart, status_chart
+from cpms_metrics.charts import rate_chart, status_chart
+from cpms_metrics.definitions import FIGURES, STATUS_HELP, STATUS_LABELS, STEP_LABELS, Figure
 from cpms_metrics.fields import (
     CHANNELS,
     MEDIATOR_ADDRESSES,
@@ -26,6 +29,7 @@ from ui import data
 from ui.filters import Filters
 from ui.format import (
     count_change,
+    count_noun,
     format_count,
     format_date,
     format_days,
@@ -55,6 +59,15 @@ BAND_COLOURS = {
     "due_10": "rgba(59, 130, 246, 0.12)",
     "later": "",
 }
+
+
+# Under every monthly chart: how a provisional month is drawn, and where a rate's base is.
+PROVISIONAL_CAPTION = (
+    "Par mois de réception (cohortes). Zone grisée, marqueurs creux, barres hachurées : mois "
+    "provisoires (mois en cours, ou délais de réponse pas encore tous échus), dont les chiffres "
+    "peuvent encore évoluer. Un mois sans réclamation n'est pas tracé. Au survol, chaque taux "
+    "dit sur combien de dossiers il porte."
+)
 
 
 def chart(fig: go.Figure) -> None:
@@ -95,40 +108,67 @@ def _card(
     st.metric(title, value, delta=change, delta_color=colour, help=help, border=True)
 
 
-# What each status means, for the acknowledgement and the answer pages.
-STATUS_HELP = {
-    "ack": {
-        "on_time": "AR (ou réponse) envoyé au plus tard à l'échéance.",
-        "late": "AR envoyé après l'échéance.",
-        "overdue": "Pas d'AR, échéance dépassée.",
-        "pending": "Pas encore d'AR, échéance à venir.",
-    },
-    "response": {
-        "on_time": "Réponse envoyée au plus tard à l'échéance.",
-        "late": "Réponse envoyée après l'échéance.",
-        "overdue": "Sans réponse, échéance dépassée.",
-        "pending": "Sans réponse, échéance à venir.",
-    },
-}
+def rate_base(figure: Figure, figures: dict[str, Any]) -> str | None:
+    """What a rate of `kpis` is a share of, in French: `53 dossiers jugés` for a compliance rate
+    (on time + late + overdue), `82 réclamations` for the escalation rate; None for a count."""
+    if not figure.is_rate:
+        return None
+    if figure.keys[-1] == "compliance_rate":
+        block = reduce(getitem, figure.keys[:-1], figures)
+        judged = block["on_time"] + block["late"] + block["overdue"]
+        return count_noun(judged, "dossier jugé", "dossiers jugés")
+    return count_noun(figures["complaints"], "réclamation", "réclamations")
 
 
-def status_cards(block: dict[str, Any], step: str, rate_title: str, done: str) -> None:
+def figure_card(
+    figure: Figure,
+    figures: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+    *,
+    title: str | None = None,
+    extra: str = "",
+) -> None:
+    """The card of a figure of `definitions.FIGURES`, read from `kpis`' object: its label, its
+    definition as help, how many cases a rate judges, its change against `previous`."""
+    value = figure.value(figures)
+    old = None if previous is None else figure.value(previous)
+    help = figure.definition + extra
+    if (base := rate_base(figure, figures)) is not None:
+        help += f" Calculé sur {base}."
+        rate_card(title or figure.label, value, old, lower_is_better=figure.lower_is_better,
+                  help=help)  # fmt: skip
+    else:
+        count_card(title or figure.label, value, old, lower_is_better=figure.lower_is_better,
+                   help=help)  # fmt: skip
+
+
+# The acknowledgement and answer pages show the same statuses of two different deadlines: each
+# card names its step, so that one label never shows two numbers (rules §9).
+STEP_SHORT = {"ack": "AR", "response": "réponse"}
+
+
+def status_card_label(step: str, status: str) -> str:
+    """`Hors délai en cours (AR)`: a status count of one step."""
+    return f"{STATUS_LABELS[status]} ({STEP_SHORT[step]})"
+
+
+def status_cards(figures: dict[str, Any], step: str, done: str) -> None:
     """The rate, the four status counts and the median delay of one `kpis` block (`ack` or
     `response`); `done` names what is counted in the delay help ("AR", "réponses")."""
+    block = figures[step]
     cards = st.columns(6)
     with cards[0]:
-        rate_card(
-            rate_title,
-            block["compliance_rate"],
-            help="Dans les délais / (dans les délais + en retard + hors délai en cours) ; "
-            "les dossiers en attente ne sont pas encore jugés.",
-        )
-    for column, (status, title) in zip(cards[1:5], STATUS_LABELS.items(), strict=True):
+        figure_card(FIGURES[f"{step}_rate"], figures)
+    for column, status in zip(cards[1:5], STATUS_LABELS, strict=True):
         with column:
-            count_card(title, block[status], help=STATUS_HELP[step][status])
+            count_card(
+                status_card_label(step, status), block[status],
+                help=f"{STEP_LABELS[step]} : {STATUS_HELP[status][0].lower()}"
+                f"{STATUS_HELP[status][1:]}",
+            )  # fmt: skip
     with cards[5]:
         st.metric(
-            "Délai médian",
+            f"Délai médian ({STEP_SHORT[step]})",
             format_days(block["median_days"]),
             border=True,
             help=f"9 {done} sur 10 en {format_days(block['p90_days'])} ou moins "
@@ -324,6 +364,7 @@ def monthly_compliance(
     with right:
         st.subheader("Statuts par mois")
         chart(status_chart(months, filters.months, filters.as_of, step))
+    st.caption(PROVISIONAL_CAPTION)
 
 
 def late_cases(filters: Filters, who: Access, name: str, done_title: str, empty: str) -> None:

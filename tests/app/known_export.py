@@ -5,6 +5,11 @@ tests. As of 2025-12-31, cohorts 2025-01 to 2025-12, policy `cpms`:
 - acknowledgements: on time R01 R03 R06 R09 R10, late R02, overdue R04 R07, pending R08 -> 5/8;
 - answers: on time R01 R02 R09, late R03, overdue R04 R06, pending R07 R08 R10 -> 3/6;
 - escalated R03 (to the wrong mediator: a mutuelle's case sent to the insurers') and R04 -> 2/9.
+
+The backlog (rules §7), every month: R04 R06 R07 R08 R10 and R11 (from 2024) are open -> 6;
+acknowledgement overdue R04 R07 R11 -> 3; answer overdue R04 R06 R11 -> 3; due within 3 days none
+(R08's AR is due 2026-01-05, in 5 days). Worklist bands: overdue R04 R06 R07 R11, 4 to 10 days R08,
+later R10.
 """
 
 from __future__ import annotations
@@ -56,8 +61,9 @@ EXPECTED_CARDS = {
     "Accusés de réception dans les délais": "62,5\u202f%",
     "Réponses dans les délais": "50,0\u202f%",
     "Taux de saisine du médiateur": "22,2\u202f%",
-    "Réponses en retard (dossiers ouverts)": "2",
+    "Réponses en retard (dossiers ouverts)": "3",  # R04 R06 and R11, received in 2024
 }
+EXPECTED_BACKLOG = {"open": 6, "ack_overdue": 3, "response_overdue": 3, "due_within_3_days": 0}
 
 
 def write_export(folder: Path, text: str = TEXT, name: str = "export.csv") -> Path:

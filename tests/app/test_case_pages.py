@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from cpms_metrics import Scope, kpis, open_store
 from cpms_metrics.access import PersonalData, audit_log
 from cpms_metrics.cases import get_case, save_case
+from cpms_metrics.definitions import MISROUTED_LABEL
 from cpms_metrics.errors import ImportFileError
 from cpms_metrics.ingest import import_log
 from cpms_metrics.quality import findings_by_kind
@@ -498,7 +499,7 @@ def test_findings_by_kind_and_the_cases_behind_them(known_db: Path) -> None:
     by_kind = findings_by_kind(store, Scope(date(2025, 12, 31), "cpms", "2025-01", "2025-12"))
     expected = cases.family_counts(by_kind)
     assert shown_metrics(at) == {k: format_count(v) for k, v in expected.items()}
-    assert shown_metrics(at)["Médiateur mal orienté"] == "1"  # R03
+    assert shown_metrics(at)[MISROUTED_LABEL] == "1"  # R03, as on Médiation
     widget(at, "Type de constat").set_value("mauvaise_orientation")
     table = at.run().dataframe[0].value
     assert list(table["Référence"]) == ["suivi_des_dossiers?ref=R03"]

@@ -9,18 +9,14 @@ from typing import Any
 import pytest
 
 from cpms_metrics import Scope, kpis, open_store, worklist
+from cpms_metrics.definitions import MISROUTED_LABEL, OVERVIEW_HEADLINES
+from cpms_metrics.queries import backlog_scope
 from tests.app.conftest import PAGES, run_page, shown_metrics
-from tests.app.known_export import AS_OF, EXPECTED_CARDS, QUERY
+from tests.app.known_export import AS_OF, EXPECTED_BACKLOG, EXPECTED_CARDS, QUERY
 from ui import clock
 from ui.format import format_count, format_days, format_rate
 
-CARD_KEYS = {
-    "Réclamations reçues": ("complaints",),
-    "Accusés de réception dans les délais": ("ack", "compliance_rate"),
-    "Réponses dans les délais": ("response", "compliance_rate"),
-    "Taux de saisine du médiateur": ("escalation", "rate"),
-    "Réponses en retard (dossiers ouverts)": ("response", "overdue"),
-}
+CARD_KEYS = {figure.label: figure.keys for figure in OVERVIEW_HEADLINES}
 
 
 def reference(db: Path, policy: str = "cpms", **scope: Any) -> dict[str, Any]:
@@ -81,7 +77,7 @@ def test_the_sentence_for_executives_uses_the_same_figures(known_db: Path) -> No
     text = next(m.value for m in at.markdown if "ont été reçues" in m.value)
     assert "De janvier 2025 à décembre 2025, **9 réclamations** ont été reçues" in text
     assert "**62,5\u202f%** des accusés de réception" in text
-    assert "**2 réponses sont en retard**" in text
+    assert "**3 réponses sont en retard**" in text  # the backlog: R11 of 2024 included
 
 
 @pytest.mark.parametrize(
@@ -90,14 +86,14 @@ def test_the_sentence_for_executives_uses_the_same_figures(known_db: Path) -> No
         (
             "pages/1_accuses_de_reception.py",
             "ack",
-            ("AR dans les délais", "Dans les délais", "En retard", "Hors délai en cours",
-             "En attente", "Délai médian"),
+            ("Accusés de réception dans les délais", "Dans les délais (AR)", "En retard (AR)",
+             "Hors délai en cours (AR)", "En attente (AR)", "Délai médian (AR)"),
         ),
         (
             "pages/2_delais_de_reponse.py",
             "response",
-            ("Réponses dans les délais", "Dans les délais", "En retard", "Hors délai en cours",
-             "En attente", "Délai médian"),
+            ("Réponses dans les délais", "Dans les délais (réponse)", "En retard (réponse)",
+             "Hors délai en cours (réponse)", "En attente (réponse)", "Délai médian (réponse)"),
         ),
     ],
 )  # fmt: skip
@@ -149,34 +145,47 @@ def test_mediation_page(known_db: Path) -> None:
     escalation = reference(known_db)["escalation"]
     shown = shown_metrics(at)
     assert shown["Saisines du médiateur"] == format_count(escalation["escalated"])
-    assert shown["Taux de saisine"] == format_rate(escalation["rate"])
-    assert shown["Mauvaises orientations"] == "1"
+    assert shown["Taux de saisine du médiateur"] == format_rate(escalation["rate"])
+    assert shown[MISROUTED_LABEL] == "1"
     assert list(at.dataframe[0].value["Référence"]) == ["R03"]
     addresses = " ".join(at.table[-1].value["Adresse"])
     assert "TSA 50110, 75441 Paris Cedex 09" in addresses
     assert "10 rue Cambacérès, 75008 Paris" in addresses
 
 
-def test_worklist_lists_open_cases_most_urgent_first(known_db: Path) -> None:
+def test_worklist_lists_every_open_case_by_default(known_db: Path) -> None:
     at = run_page("pages/5_dossiers_a_echeance.py", QUERY)
     store = open_store(known_db)
-    bands = worklist.open_case_bands(store, Scope(AS_OF, "cpms", "2025-01", "2025-12"))
+    scope = Scope(AS_OF, "cpms", "2025-01", "2025-12")
+    bands = worklist.open_case_bands(store, backlog_scope(scope))
+    backlog = kpis(store, as_of=AS_OF, scope=scope)["backlog"]
     store.close()
+    assert backlog == EXPECTED_BACKLOG
     shown = shown_metrics(at)
     assert [v for k, v in shown.items() if k != "Dossiers ouverts"] == [
         format_count(n) for n in bands.values()
     ]
+    assert shown["Dossiers ouverts"] == format_count(backlog["open"])
+    assert bands["due_3"] == backlog["due_within_3_days"]
     table = at.dataframe[0].value
-    assert list(table["Référence"]) == ["R04", "R06", "R07", "R08", "R10"]
-    assert list(table["Situation"])[:3] == ["Hors délai"] * 3
+    # R11, received in December 2024, is open too: the period does not hide it.
+    assert list(table["Référence"]) == ["R11", "R04", "R06", "R07", "R08", "R10"]
+    assert list(table["Situation"])[:4] == ["Hors délai"] * 4
     assert "269054958815780" not in table.to_string()  # the NIR is masked
     assert "2 69 05 49 ••• ••• 80" in list(table["NIR"])
+
+
+def test_worklist_narrowed_to_the_period(known_db: Path) -> None:
+    at = run_page("pages/5_dossiers_a_echeance.py", QUERY)
+    at.toggle(key="worklist_in_period").set_value(True).run()
+    assert list(at.dataframe[0].value["Référence"]) == ["R04", "R06", "R07", "R08", "R10"]
+    assert shown_metrics(at)["Dossiers ouverts reçus sur la période"] == "5"
 
 
 def test_worklist_filters_by_band_and_handler(known_db: Path) -> None:
     at = run_page("pages/5_dossiers_a_echeance.py", QUERY)
     at.button_group(key="worklist_bands").set_value(["overdue"]).run()
-    assert list(at.dataframe[0].value["Référence"]) == ["R04", "R06", "R07"]
+    assert list(at.dataframe[0].value["Référence"]) == ["R11", "R04", "R06", "R07"]
     at.selectbox(key="worklist_handler").set_value("Karim Benali").run()
     assert list(at.dataframe[0].value["Référence"]) == ["R06"]
 
@@ -231,8 +240,8 @@ def test_every_case_open_shows_no_rate_but_the_pending_cases(db_path: Path) -> N
     build_db(db_path, EDGE_CASES["every case still open"])
     shown = shown_metrics(run_page("pages/2_delais_de_reponse.py", QUERY))
     assert shown["Réponses dans les délais"] == "—"
-    assert shown["En attente"] == "2"
-    assert shown["Délai médian"] == "—"
+    assert shown["En attente (réponse)"] == "2"
+    assert shown["Délai médian (réponse)"] == "—"
 
 
 def test_today_is_the_default_date(known_db: Path) -> None:

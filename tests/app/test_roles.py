@@ -55,12 +55,14 @@ AGGREGATE = {
     "pages/3_objets.py",
     "pages/4_mediation.py",
     "pages/8_rapport_mensuel.py",
+    "pages/12_definitions.py",
 }
 GESTIONNAIRE = {
     "dashboard.py",
     "pages/5_dossiers_a_echeance.py",
     "pages/6_saisie.py",
     "pages/7_suivi_des_dossiers.py",
+    "pages/12_definitions.py",
 }
 AUDIT = "pages/11_journal_d_audit.py"
 SUIVI = "pages/7_suivi_des_dossiers.py"

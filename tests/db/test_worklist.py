@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from cpms_metrics import Scope, Store, open_store, worklist
+from cpms_metrics import Scope, Store, kpis, open_store, worklist
 from cpms_metrics.ingest import import_file
+from cpms_metrics.queries import backlog_scope
 from cpms_metrics.settings import load_settings
 
 AS_OF = date(2025, 12, 31)
@@ -221,3 +222,28 @@ def test_exports_open_cleanly_in_french_excel(store: Store) -> None:
 def test_data_bounds_and_companies(store: Store) -> None:
     assert worklist.data_bounds(store) == (date(2025, 5, 1), date(2025, 12, 23), 8)
     assert worklist.companies(store) == []
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, date(2025, 12, 21), date(2026, 1, 3), date(2026, 3, 1)])
+@pytest.mark.parametrize("policy", ["cpms", "acpr"])
+def test_bands_agree_with_the_backlog_of_kpis(store: Store, as_of: date, policy: str) -> None:
+    # The worklist reads `is_open`, `next_due` and the statuses from case_status: its bands are
+    # the backlog (rules §7), whatever the period, as of any date and under both policies.
+    scope = Scope(as_of, policy, "2025-12", "2025-12")
+    backlog = kpis(store, as_of=as_of, scope=scope)["backlog"]
+    bands = worklist.open_case_bands(store, backlog_scope(scope))
+    assert sum(bands.values()) == backlog["open"]
+    assert bands["due_3"] == backlog["due_within_3_days"]
+    frame = worklist.open_cases(store, backlog_scope(scope), limit=None)
+    overdue_step = (frame["ack_status"] == "overdue") | (frame["answer_status"] == "overdue")
+    assert list(frame["band"] == "overdue") == list(overdue_step)
+    assert (
+        frame.loc[frame["answer_status"] == "overdue", "band"].eq("overdue").sum()
+        == (backlog["response_overdue"])
+    )
+
+
+def test_misrouted_is_case_status_definition(store: Store) -> None:
+    # F was referred on 2025-12-20: not yet a referral, hence not misrouted, the evening before.
+    assert worklist.count_cases(store, Scope(date(2025, 12, 19), "cpms"), "misrouted") == 0
+    assert worklist.count_cases(store, SCOPE, "misrouted") == 1

@@ -61,7 +61,7 @@ def granted(role: str) -> Access:
     [
         ("direction", AGGREGATE_PAGES),
         ("qualite", set(PAGES) - {"audit_log"}),  # every page, masked; the log is admin's
-        ("gestionnaire", {"overview", "worklist", "case_entry", "follow_up"}),
+        ("gestionnaire", {"overview", "worklist", "case_entry", "follow_up", "definitions"}),
         ("admin", set(PAGES)),
     ],
 )

@@ -70,6 +70,10 @@ def monthly_frame() -> pd.DataFrame:
             "ack_late": [200, 1],
             "ack_overdue": [34, 0],
             "ack_pending": [0, 3],
+            "response_on_time": [900, 0],
+            "response_late": [100, 0],
+            "response_overdue": [0, 0],
+            "response_pending": [234, 7],
             "ack_compliance_rate": [1000 / 1234, 0.75],
             "response_compliance_rate": [0.9, None],
             "escalation_rate": [0.01, 0.0],
@@ -117,15 +121,62 @@ def test_volume_chart_french_hover_and_provisional_months() -> None:
 
 def test_rate_chart_has_the_100_percent_line_and_gaps() -> None:
     fig = charts.rate_chart(monthly_frame(), MONTHS, AS_OF)
-    ack, response = fig.data
+    # Each series: a solid line over final months, a dotted one into the provisional March.
+    ack, ack_provisional, response, response_provisional = fig.data
     assert ack.name == "Accusés de réception"
     assert ack.y[0] == pytest.approx(100 * 1000 / 1234)
     assert ack.y[1] is None  # February: nothing to judge, a gap rather than a 0 %
-    assert response.y[2] is None
-    assert ack.hovertext[0] == f"janv. 2025<br>Accusés de réception : 81,0{NNBSP}%"
+    assert ack.y[2] is None  # March is provisional: drawn on the dotted line only
+    assert ack_provisional.line.dash == "dot" and not ack_provisional.showlegend
+    assert ack_provisional.y[2] == pytest.approx(75)
+    assert ack_provisional.marker.symbol[2] == "circle-open"
+    assert response.y[2] is None and response_provisional.y[2] is None
+    # A rate says how many cases it judges: on time + late + overdue.
+    assert (
+        ack.hovertext[0] == f"janv. 2025<br>Accusés de réception : 81,0{NNBSP}% — 1{NNBSP}234 jugés"
+    )
+    assert (
+        ack.hovertext[2]
+        == f"mars 2025 (provisoire)<br>Accusés de réception : 75,0{NNBSP}% — 4 jugés"
+    )
     assert response.hovertext[2] == "mars 2025 (provisoire)<br>Réponses : —"
     assert any(s.y0 == 100 and s.y1 == 100 for s in fig.layout.shapes)
     assert fig.layout.yaxis.ticksuffix == f"{NNBSP}%"
+
+
+def test_a_month_without_complaints_is_never_a_0_percent() -> None:
+    # A month with records but no complaint (requests only) whose rate came out as 0.
+    frame = monthly_frame().assign(complaints=[1234, 0], escalation_rate=[0.01, 0.0])
+    series = (("escalation_rate", "Taux de saisine", "#000"),)
+    fig = charts.rate_chart(frame, MONTHS, AS_OF, series, target=None)
+    assert all(y is None for trace in fig.data for y in trace.y[1:])
+    assert fig.data[0].hovertext[0].endswith(f"1,0{NNBSP}% — 1{NNBSP}234 réclamations")
+
+
+def test_months_not_yet_begun_are_not_drawn() -> None:
+    months = ["2025-03", "2025-04"]
+    volume = charts.volume_chart(monthly_frame(), months, AS_OF).data[0]
+    assert list(volume.y) == [7, None]
+    assert volume.hovertext[1] == "avr. 2025 (provisoire)<br>pas encore commencé"
+    assert list(charts.status_chart(monthly_frame(), months, AS_OF, "ack").data[3].y) == [3, None]
+
+
+def test_a_breakdown_marks_the_provisional_months_of_the_whole_scope() -> None:
+    # Provisional is the month's flag (queries.monthly_by gives every part the month's flag): a
+    # part without complaints that month still shows it provisional, like the overview.
+    whole = monthly_frame()
+    part = whole.iloc[:1]  # January only
+    flags = charts.month_flags([part, whole], MONTHS, AS_OF)
+    assert flags == [False, False, True]
+    fig = charts.trend_chart(
+        {"A": part, "B": whole}, MONTHS, AS_OF, "ack_compliance_rate", percent=True, y_title="x"
+    )
+    assert len(fig.layout.shapes) == 1  # one grey band, behind March, for every line
+    final_a = fig.data[0]
+    assert final_a.hovertext[2] == "mars 2025 (provisoire)<br>A : —"
+    assert final_a.y[1] is None and final_a.y[2] is None
+    provisional_b = next(t for t in fig.data if t.name == "B (provisoire)")
+    assert provisional_b.marker.symbol[2] == "circle-open"
 
 
 def test_status_chart_stacks_the_four_statuses() -> None:
@@ -135,6 +186,7 @@ def test_status_chart_stacks_the_four_statuses() -> None:
     ]  # fmt: skip
     assert fig.layout.barmode == "stack"
     assert list(fig.data[3].y) == [0, 0, 3]
+    assert list(fig.data[0].marker.pattern.shape) == ["", "", "/"]  # March is provisional
 
 
 def test_time_to_answer_chart_marks_two_months() -> None:
@@ -158,6 +210,12 @@ def test_breakdown_and_count_charts() -> None:
     )  # fmt: skip
     fig = charts.breakdown_chart(frame, "label", (("ack_compliance_rate", "AR", "#000"),))
     assert list(fig.data[0].text) == ["—", f"50,0{NNBSP}%"]  # first row on top
+    assert fig.data[0].hovertext[1] == f"E-mail<br>AR : 50,0{NNBSP}%<br>10 réclamations"
+    judged = frame.assign(ack_on_time=[3, 0], ack_late=[2, 0], ack_overdue=[1, 0])
+    hover = charts.breakdown_chart(judged, "label", (("ack_compliance_rate", "AR", "#000"),))
+    assert hover.data[0].hovertext[1] == (
+        f"E-mail<br>AR : 50,0{NNBSP}% — 6 jugés<br>10 réclamations"
+    )
     assert fig.layout.xaxis.ticksuffix == f"{NNBSP}%"
     delays = pd.DataFrame({"days": [3, 20, 31], "cases": [1, 2, 4]})
     bars = charts.count_chart(delays, "Jours", bin_days=15).data[0]
