@@ -129,12 +129,6 @@ def test_one_label_one_value_on_every_page(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the monthly report's card « Réponses en retard (dossiers ouverts) » still shows the "
-    "month's cohort (0 as of its last day), not the backlog: fixed by the report branch, which "
-    "reads definitions.REPORT_HEADLINES; remove this mark once it is merged",
-)
 def test_the_monthly_report_shows_the_dashboard_s_values(sample: Path) -> None:
     shown = metrics_by_page(("dashboard.py", "pages/1_accuses_de_reception.py", REPORT), MONTH)
     assert FIGURES["complaints"].label in shared(shown)
