@@ -275,6 +275,36 @@ def is_local_address(address: str | None) -> bool:
         return False  # a host name: it may resolve to anything
 
 
+def host_name(host: str) -> str:
+    """The name or address of an HTTP `Host` header, without its port, brackets or final dot
+    (`[::1]:8501` -> `::1`, `LocalHost.:8501` -> `localhost`)."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    return name.rstrip(".")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a `Host` header names this computer: `localhost` or a loopback address, with or
+    without a port. Any other name may resolve to 127.0.0.1 only for the time of an attack
+    (DNS rebinding): a page opened under it must not get local mode."""
+    return is_local_address(host_name(host))
+
+
+def _email_verified(claim: object) -> bool:
+    """Whether the provider's `email_verified` claim says yes. An absent claim (None) is not a
+    no: some providers only send verified addresses and no claim at all."""
+    if claim is None or claim is True:
+        return True
+    if isinstance(claim, bool):
+        return False
+    if isinstance(claim, int | float):
+        return claim == 1
+    return isinstance(claim, str) and claim.strip().lower() in ("true", "1")
+
+
 LOGIN_REQUIRED = (
     "Ce tableau de bord contient des données personnelles : connectez-vous avec votre compte "
     "professionnel pour y accéder."
@@ -290,10 +320,13 @@ def access_for(
     address: str | None,
     email_verified: object = None,
     proxied: bool = False,
+    host: str | None = None,
 ) -> Access:
     """Decide what the person may see. `roles` is None when no roles file is configured;
     `address` is the one the server listens on; `proxied` means the request carried
-    forwarding headers, i.e. it may come from another computer through a reverse proxy."""
+    forwarding headers, i.e. it may come from another computer through a reverse proxy;
+    `host` is the request's `Host` header (None when there is no HTTP request, e.g. in tests
+    that run a page directly: no browser, hence no page of another site to rebind)."""
     if auth_configured:
         if not logged_in:
             return Access(Mode.LOGIN, refusal=LOGIN_REQUIRED)
@@ -303,7 +336,7 @@ def access_for(
                 "Votre fournisseur d'identité ne transmet pas d'adresse électronique : "
                 "ajoutez la revendication `email` au jeton."
             )
-        elif email_verified is False or str(email_verified).lower() == "false":
+        elif not _email_verified(email_verified):
             refusal = f"L'adresse {email} n'est pas vérifiée par votre fournisseur d'identité."
         elif roles is None:
             refusal = (
@@ -334,6 +367,17 @@ def access_for(
             f"tableau de bord écoute sur {where}, donc il est joignable depuis d'autres postes. "
             "Configurez la section [auth] de .streamlit/secrets.toml (voir le README, « Accès et "
             'données personnelles ») ou limitez-le à ce poste (server.address = "127.0.0.1").',
+        )
+    if host and not is_loopback_host(host):
+        shown = re.sub(r"[^0-9a-z.:\[\]-]", "", host.lower())[:80]
+        return Access(
+            Mode.CLOSED,
+            refusal="Aucune donnée n'est affichée : la page a été ouverte sous le nom "
+            f"« {shown} », qui ne désigne pas ce poste. Sans connexion configurée, le "
+            "tableau de bord ne s'ouvre que par localhost ou 127.0.0.1 (par exemple "
+            "http://localhost:8501), ce qui empêche un autre site de se faire passer pour lui. "
+            "Ouvrez-le par cette adresse, ou configurez la section [auth] de "
+            ".streamlit/secrets.toml (voir le README, « Accès et données personnelles »).",
         )
     return Access(Mode.LOCAL, LOCAL_ROLE)
 

@@ -99,6 +99,12 @@ def _proxied() -> bool:
     return any(headers.get(name) for name in _FORWARDING_HEADERS)
 
 
+def request_host() -> str | None:
+    """The `Host` header of the browser's request (None without a request, as in AppTest)."""
+    host = st.context.headers.get("Host")
+    return str(host) if host else None
+
+
 def _stop(exc: CpmsError) -> NoReturn:
     st.error(f"**{exc.title}** — {exc.message}", icon=":material/error:")
     st.stop()
@@ -141,6 +147,7 @@ def current_access() -> Access:
         roles=_roles() if configured and logged_in else None,
         address=listening_address(),
         proxied=_proxied(),
+        host=request_host(),
     )
     if who.mode is Mode.LOGIN and who.logged_in:
         _audit_login(who, user.get("iat"))
