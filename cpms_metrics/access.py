@@ -23,7 +23,9 @@ import pandas as pd
 from .errors import CpmsError, ValidationError
 from .schema import Cursor, fetch_one
 from .store import Store
-from .validation import mask_nir
+from .validation import compact_nir, mask_nir
+
+T = TypeVar("T")
 
 
 class RolesFileError(CpmsError):
@@ -401,6 +403,35 @@ def scrub_nir(text: str) -> str:
     return _NUMBER_RUN.sub(mask, text)
 
 
+# A NIR as typed in any field: sex digit, year, month, department (2A/2B for Corsica), commune and
+# order number, with or without its two-digit key (quality.py's `_NIR_FORM`, key optional).
+_NIR_SHAPED = re.compile(r"[123478][0-9]{4}(?:[0-9]{2}|2[AB])[0-9]{6}(?:[0-9]{2})?")
+
+
+def mask_nirs(value: T) -> T | str:
+    """A value as it may leave the app (a page, a download): in a text, every NIR-shaped number
+    (13 or 15 characters, spaces, dots or dashes allowed) masked as `mask_nir` masks a NIR,
+    whatever the field it was typed in; any other value as it is. Stored values are left as they
+    are: a reference stays what one looks a case up by."""
+    if not isinstance(value, str) or len(value) < _NIR_LENGTH:
+        return value
+
+    def mask(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return mask_nir(run) if _NIR_SHAPED.fullmatch(compact_nir(run)) else run
+
+    return _NUMBER_RUN.sub(mask, value)
+
+
+def mask_nirs_in_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with `mask_nirs` applied to every text cell and column name (a copy)."""
+    out = frame.rename(columns=lambda c: mask_nirs(c) if isinstance(c, str) else c)
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(mask_nirs)
+    return out
+
+
 PERSONAL_COLUMNS = ("last_name", "first_name", "nir", "email", "phone", "postal_address")
 FREE_TEXT_COLUMNS = ("description", "attachments")  # written by people: may name anyone
 _HIDDEN = "•••"
@@ -411,9 +442,10 @@ def _blank(value: Any) -> bool:
 
 
 def redact_value(column: str, value: Any, level: PersonalData) -> Any:
-    """One value of a case as a role with `level` may see it (None where it may see nothing)."""
+    """One value of a case as a role with `level` may see it (None where it may see nothing);
+    a NIR typed in any field is masked (`mask_nirs`)."""
     if column not in PERSONAL_COLUMNS and column not in FREE_TEXT_COLUMNS:
-        return value
+        return mask_nirs(value)
     if level is PersonalData.NONE:
         return None
     if _blank(value):
@@ -424,7 +456,7 @@ def redact_value(column: str, value: Any, level: PersonalData) -> Any:
     if column in FREE_TEXT_COLUMNS:
         return scrub_nir(text)
     if level is PersonalData.CLEAR:
-        return value
+        return mask_nirs(value)
     if column in ("last_name", "first_name"):
         return f"{text.strip()[:1].upper()}."
     return _HIDDEN
@@ -432,13 +464,14 @@ def redact_value(column: str, value: Any, level: PersonalData) -> Any:
 
 def redact(frame: pd.DataFrame, level: PersonalData) -> pd.DataFrame:
     """`frame` (canonical column names) as a role with `level` may see it: without the personal
-    columns for NONE, masked for MASKED; the NIR is masked for everyone."""
+    columns for NONE, masked for MASKED; the NIR is masked for everyone, and so is a NIR typed
+    in any other field."""
     columns = [c for c in (*PERSONAL_COLUMNS, *FREE_TEXT_COLUMNS) if c in frame.columns]
     if level is PersonalData.NONE:
-        return frame.drop(columns=columns)
-    out = frame.copy()
+        return mask_nirs_in_frame(frame.drop(columns=columns))
+    out = mask_nirs_in_frame(frame)
     for column in columns:
-        out[column] = out[column].map(lambda v, c=column: redact_value(c, v, level))
+        out[column] = frame[column].map(lambda v, c=column: redact_value(c, v, level))
     return out
 
 
@@ -453,7 +486,6 @@ def redact_case(case: Mapping[str, Any], level: PersonalData) -> dict[str, Any]:
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-T = TypeVar("T")
 
 
 def needs_neutralising(value: object) -> bool:

@@ -41,11 +41,9 @@ from cpms_metrics.fields import (
     COLUMN_BY_NAME,
     COMPLAINT,
     DATE_COLUMNS,
-    HEADER_KEYS,
     MEDIATOR_BY_CARRIER,
     NATURES,
     RISK_CARRIERS,
-    fold,
     label,
     object_vocabulary,
 )
@@ -58,8 +56,9 @@ from cpms_metrics.ingest import (
     read_and_prepare,
 )
 from cpms_metrics.quality import finding_cases, findings_by_kind, findings_by_month
+from cpms_metrics.rejects import readable_rejections
 from cpms_metrics.validation import FINDING_KINDS, mask_nir
-from cpms_metrics.worklist import mediator_label, to_csv_bytes
+from cpms_metrics.worklist import mediator_label
 from ui import clock, data
 from ui.format import DASH, POLICY_LABELS, format_count, format_date, month_label
 from ui.widgets import PLOTLY_CONFIG
@@ -538,35 +537,6 @@ def report_cards(report: ImportReport, *, done: bool) -> None:
         st.caption(":material/info: " + " ; ".join(notes) + ".")
 
 
-def _rejected_value(field: Any, value: Any, level: PersonalData) -> Any:
-    if _missing(value):
-        return value
-    column = HEADER_KEYS.get(fold(str(field or "")))
-    if column == "nir":
-        return mask_nir(str(value))
-    if column is not None:
-        value = redact_value(column, value, level)
-    return value if _missing(value) else scrub_nir(str(value))
-
-
-def readable_rejections(rejections: pd.DataFrame, level: PersonalData) -> pd.DataFrame:
-    """Rejected lines in French, values as the role may see them; a NIR is always masked."""
-    field_column = "column" if "column" in rejections.columns else "field"
-    values = [
-        _rejected_value(f, v, level)
-        for f, v in zip(rejections[field_column], rejections["value"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "Ligne": rejections["line"].astype("Int64"),
-            "Référence": rejections["reference"],
-            "Colonne": rejections[field_column],
-            "Valeur": values,
-            "Motif": rejections["reason"],
-        }
-    )
-
-
 def rejections_table(rejections: pd.DataFrame, level: PersonalData) -> None:
     st.dataframe(
         readable_rejections(rejections, level),
@@ -575,11 +545,6 @@ def rejections_table(rejections: pd.DataFrame, level: PersonalData) -> None:
         height="content" if len(rejections) <= 12 else 420,
         column_config={"Ligne": st.column_config.NumberColumn(format="%d")},
     )
-
-
-def rejections_csv(rejections: pd.DataFrame, level: PersonalData) -> bytes:
-    """The rejected lines as a CSV for French Excel, values as the role may see them."""
-    return to_csv_bytes(readable_rejections(rejections, level))
 
 
 def imports_table(log: pd.DataFrame) -> None:

@@ -28,6 +28,7 @@ from cpms_metrics.cases import get_case, save_case
 from cpms_metrics.errors import ImportFileError
 from cpms_metrics.ingest import import_log
 from cpms_metrics.quality import findings_by_kind
+from cpms_metrics.rejects import rejections_csv
 from cpms_metrics.settings import load_settings
 from tests.app.conftest import ROOT, run_page, shown_metrics
 from tests.app.known_export import QUERY, TEXT, write_export
@@ -447,7 +448,7 @@ def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> Non
     assert "Date de réception illisible (formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)" in list(
         rejected["Motif"]
     )
-    csv = cases.rejections_csv(report.rejections, PersonalData.CLEAR).decode("utf-8-sig")
+    csv = rejections_csv(report.rejections, PersonalData.CLEAR).decode("utf-8-sig")
     assert csv.splitlines()[0] == "Ligne;Référence;Colonne;Valeur;Motif"
     assert stored(known_db) == before
 
