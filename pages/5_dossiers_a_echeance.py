@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cpms_metrics.access import PersonalData, redact
+from cpms_metrics.access import PersonalData, mask_nirs, redact
 from cpms_metrics.worklist import BANDS
 from ui import auth, data
 from ui.format import format_count, month_label
@@ -39,7 +39,9 @@ chosen = left.pills(
 ) or []  # fmt: skip
 handler = right.selectbox(
     "Gestionnaire", [None, *handlers], key="worklist_handler",
-    format_func=lambda h: "Tous" if h is None else f"{h or 'Non attribué'} ({handlers[h]})",
+    format_func=lambda h: (
+        "Tous" if h is None else f"{mask_nirs(h) or 'Non attribué'} ({handlers[h]})"
+    ),
 )  # fmt: skip
 
 total = data.count_open_cases(filters, chosen, handler)

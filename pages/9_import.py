@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from cpms_metrics import CpmsError
+from cpms_metrics.access import mask_nirs
 from cpms_metrics.ingest import rejects_of
 from cpms_metrics.rejects import rejections_csv
 from ui import auth, cases, clock, data
@@ -124,7 +125,7 @@ if rejected:
     left, right = st.columns([2, 1], vertical_alignment="bottom")
     chosen = left.selectbox(
         "Lignes rejetées d'un import", list(rejected),
-        format_func=lambda i: f"Import n° {i} — {rejected[i]['file_name']} "
+        format_func=lambda i: f"Import n° {i} — {mask_nirs(rejected[i]['file_name'])} "
         f"({format_count(rejected[i]['rejected'])} ligne(s))",
     )  # fmt: skip
     right.download_button(

@@ -20,6 +20,7 @@ from cpms_metrics import access
 from cpms_metrics.access import PAGES, Access, Mode
 from cpms_metrics.errors import CpmsError
 from ui import clock, data
+from ui.format import md
 
 # Page file name -> page key of `access.PAGES`. A page missing here is refused to everyone.
 PAGE_FILES: dict[str, str] = {
@@ -236,7 +237,7 @@ def account_box(who: Access) -> None:
     if who.mode is Mode.LOCAL:
         st.caption(":material/computer: Mode local, sans connexion")
     elif who.role is not None:
-        st.caption(f":material/person: {who.email} · {who.role.label}")
+        st.caption(f":material/person: {md(who.email or '')} · {who.role.label}")
         logout_button()
 
 

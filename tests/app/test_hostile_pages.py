@@ -3,7 +3,10 @@ in the URL, NIRs and Markdown typed into fields that are shown back."""
 
 from __future__ import annotations
 
+import io
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +33,166 @@ def test_local_mode_under_localhost_shows_the_page(
     at = run_page("pages/5_dossiers_a_echeance.py")
     assert not at.exception and not at.error
     assert at.title[0].value == "Dossiers à échéance" and at.dataframe
+
+
+# --- NIRs typed in other fields, Markdown in stored text ------------------------------------------
+
+NIR_A, NIR_B = "185057800608491", "269054958815780"  # valid keys
+SPACED_A = "1 85 05 78 006 084 91"
+MASKED_A = "1 85 05 78 ••• ••• 91"
+FULL = (NIR_A, SPACED_A, "006 084", "0060849", NIR_B, "2 69 05 49 588 157 80", "588 157", "588157")
+IMAGE = "![t](http://host.example/x.png)"
+HOSTILE = (
+    "reference;received_on;channel;nature;object;last_name;first_name;nir;email;phone;"
+    "postal_address;company;handler;description\n"
+    f"{NIR_A};2025-12-01;email;reclamation;remboursement;Nom {NIR_A};Eva;{IMAGE};"
+    f"{NIR_A}@exemple.fr;{NIR_A};{SPACED_A} rue des Lilas 75011 Paris;Société {SPACED_A};"
+    f"Agent {NIR_A};Voir http://evil.example/page et {IMAGE}\n"
+    f"H2;2025-12-02;courrier;reclamation;autre;**gras**;Luc;{NIR_B};;;3 rue X 75011 Paris;"
+    "http://evil.example/co;[clic](http://evil.example/h);:red[rouge]\n"
+    "2 69 05 49 588 157 80;bientôt;email;reclamation;autre;;;;;;;;;\n"
+)
+QUERY = {"from": "2025-01", "to": "2025-12", "as_of": "2025-12-31"}
+
+
+@pytest.fixture
+def hostile_db(db_path: Path) -> Path:
+    from tests.app.known_export import build_db
+
+    return build_db(db_path, HOSTILE)
+
+
+def everything(at: Any) -> str:
+    """All the page holds, as the browser receives it: every element's message, tables
+    included (their Arrow bytes keep text as it is), and the tables once more as CSV."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if (proto := getattr(node, "proto", None)) is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    return "\n".join(parts)
+
+
+def markdown_bodies(at: Any) -> list[str]:
+    """The Markdown the browser renders: bodies of text elements and widget labels."""
+    kinds = ("markdown", "caption", "success", "error", "warning", "info", "subheader", "title")
+    bodies = [str(e.value) for kind in kinds for e in getattr(at, kind)]
+    bodies += [str(getattr(w.proto, "label", "")) for w in at.get("download_button")]
+    bodies += [str(b.proto.label) for b in at.get("badge")]
+    return bodies
+
+
+def assert_no_full_nir(text: str) -> None:
+    for full in FULL:
+        assert full not in text, full
+
+
+def assert_no_rendered_markup(at: Any) -> None:
+    for body in markdown_bodies(at):
+        assert "](http" not in body and "http://" not in body, body
+        assert "**gras**" not in body and ":red[" not in body, body
+
+
+def test_the_worklist_and_the_sidebar_mask_a_nir_typed_anywhere(hostile_db: Path) -> None:
+    at = run_page("pages/5_dossiers_a_echeance.py", QUERY)
+    assert not at.exception
+    shown = everything(at)
+    assert "Agent 1 85 05 78" in at.dataframe[0].value.to_csv()  # the handler, masked
+    companies = next(m for m in at.sidebar.multiselect if m.label.startswith("Entreprise"))
+    assert f"Société {MASKED_A}" in companies.options
+    handlers = next(s for s in at.selectbox if s.label == "Gestionnaire")
+    assert any(MASKED_A in option for option in handlers.options)
+    assert_no_full_nir(shown)
+    assert_no_rendered_markup(at)
+
+
+def test_a_chosen_company_still_filters_by_its_stored_name(hostile_db: Path) -> None:
+    at = run_page("pages/5_dossiers_a_echeance.py", {**QUERY, "company": f"Société {SPACED_A}"})
+    assert not at.exception
+    assert list(at.dataframe[0].value["Référence"]) == [MASKED_A]
+    # The sidebar and the header line show the company masked (the URL keeps what filters).
+    assert_no_full_nir("\n".join(markdown_bodies(at)))
+
+
+def test_the_worklist_downloads_mask_a_nir_typed_anywhere(hostile_db: Path) -> None:
+    from openpyxl import load_workbook
+
+    from cpms_metrics.access import PersonalData
+    from ui import data
+    from ui.filters import Filters
+
+    filters = Filters(as_of=date(2025, 12, 31), policy="cpms", month_from="2025-01",
+                      month_to="2025-12")  # fmt: skip
+    csv, xlsx = data.open_cases_files(filters, (), None, PersonalData.CLEAR)
+    text = csv().decode("utf-8-sig")
+    assert MASKED_A in text
+    assert_no_full_nir(text)
+    sheet = load_workbook(io.BytesIO(xlsx())).active
+    cells = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row)
+    assert MASKED_A in cells
+    assert_no_full_nir(cells)
+
+
+def follow_up(first_name: str) -> Any:
+    """The follow-up page, the case found by its first name (the search box holds what the
+    user typed: not stored data)."""
+    at = run_page("pages/7_suivi_des_dossiers.py", QUERY)
+    next(t for t in at.text_input if t.label == "Rechercher un dossier").input(first_name)
+    return at.run()
+
+
+def test_the_follow_up_masks_a_nir_typed_anywhere_and_renders_no_markup(hostile_db: Path) -> None:
+    at = follow_up("Eva")
+    assert not at.exception
+    assert at.subheader[0].value.startswith(MASKED_A)
+    handler = next(t for t in at.text_input if t.label == "Gestionnaire")
+    assert handler.value == f"Agent {MASKED_A}"
+    assert_no_full_nir(everything(at))
+    assert_no_rendered_markup(at)
+
+    # Saving the follow-up without touching the handler keeps the stored one.
+    next(b for b in at.button if b.label.startswith("Enregistrer le suivi")).click().run()
+    from cpms_metrics import open_store
+    from cpms_metrics.cases import get_case
+
+    case = get_case(open_store(hostile_db, keep_open=False), NIR_A)
+    assert case is not None and case["handler"] == f"Agent {NIR_A}"
+
+
+def test_a_revealed_nir_is_shown_as_text(hostile_db: Path) -> None:
+    at = follow_up("Eva")
+    next(t for t in at.text_input if t.label == "Motif de la consultation").input(
+        "Vérification demandée par l'adhérent"
+    )
+    at = next(b for b in at.button if b.label == "Afficher le NIR").click().run()
+    assert not at.exception
+    assert [c.value for c in at.code] == [IMAGE]  # as stored, never rendered as an image
+    assert_no_rendered_markup(at)
+
+
+def test_the_import_page_masks_rejected_references(hostile_db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from cpms_metrics import open_store
+    from cpms_metrics.settings import load_settings
+    from tests.app.conftest import ROOT
+    from ui import cases
+
+    store = open_store(hostile_db, keep_open=False)
+    check = cases.check_upload(
+        store, f"export_{NIR_A}.csv", HOSTILE.encode(), today=date(2026, 1, 10),
+        objects=load_settings().objects,
+    )  # fmt: skip
+    at = AppTest.from_file(str(ROOT / "pages/9_import.py"), default_timeout=30)
+    at.session_state["import_check"] = check
+    at.run()
+    assert not at.exception
+    rejected = at.dataframe[0].value
+    assert "2 69 05 49 ••• ••• 80" in list(rejected["Référence"])
+    assert_no_full_nir(everything(at))
+    assert_no_rendered_markup(at)

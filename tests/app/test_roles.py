@@ -292,7 +292,7 @@ def test_admin_reads_the_audit_log(db: Path) -> None:
 
 def test_a_follow_up_is_logged_without_values(db: Path) -> None:
     at = as_user(SUIVI, "gestion@cpms.fr", {"ref": "R07"})
-    at.text_input(key="suivi_0_R07_handler").set_value("Nadia Haddad")
+    next(t for t in at.text_input if t.label == "Gestionnaire").set_value("Nadia Haddad")
     at = next(b for b in at.button if b.label == "Enregistrer le suivi").click().run()
     assert at.success[0].value == "Suivi enregistré : Gestionnaire."
     line = audit_log(open_store(db, keep_open=False)).iloc[0]
