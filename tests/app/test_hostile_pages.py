@@ -4,13 +4,13 @@ in the URL, NIRs and Markdown typed into fields that are shown back."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.app.conftest import run_page
+from tests.app.conftest import PAGES, run_page
 
 
 @pytest.mark.parametrize("host", ["evil.example:8501", "attacker.test"])
@@ -196,3 +196,85 @@ def test_the_import_page_masks_rejected_references(hostile_db: Path) -> None:
     assert "2 69 05 49 ••• ••• 80" in list(rejected["Référence"])
     assert_no_full_nir(everything(at))
     assert_no_rendered_markup(at)
+
+
+# --- Months out of range in the URL -------------------------------------------------------------
+
+
+def assert_link_note(at: Any) -> None:
+    assert not at.exception, at.exception
+    note = at.warning[-1].value
+    assert note.startswith("Lien partiellement lu") and "ignoré" in note
+    assert "](http" not in note and "year" not in note
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_ignores_a_month_out_of_range_with_a_note(known_db: Path, page: str) -> None:
+    assert_link_note(run_page(page, {"to": "9999-12", "as_of": "9999-12-31"}))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "9999-12"},
+        {"from": "0001-01"},
+        {"as_of": "0001-01-01", "to": "1899-12"},
+        {"from": "![x](http://evil.example/x.png)"},  # a link's text is not Markdown either
+    ],
+)
+def test_a_broken_link_is_ignored_with_a_note(known_db: Path, params: dict[str, str]) -> None:
+    assert_link_note(run_page("dashboard.py", params))
+
+
+# --- Oversized form fields ----------------------------------------------------------------------
+
+
+def test_the_form_states_its_limits_and_keeps_what_was_typed_when_refused(known_db: Path) -> None:
+    from tests.app.test_case_pages import WRITTEN, fill, stored, submit, widget
+
+    at = run_page("pages/6_saisie.py")
+    assert widget(at, "Nom").proto.max_chars == 100
+    assert "100 caractères au plus" in widget(at, "Nom").help
+    assert widget(at, "Formulation").proto.max_chars == 10_000
+    assert "10\u202f000 caractères au plus" in widget(at, "Formulation").help
+    assert widget(at, "Entreprise / Souscripteur").proto.max_chars == 200
+    assert widget(at, "Adresse postale").proto.max_chars == 300
+
+    # Refused for another reason, the form keeps every value, the longest ones included.
+    typed = {**WRITTEN, "Nom": "N" * 100, "Formulation": "x" * 10_000,
+             "Adresse électronique": "pas une adresse"}  # fmt: skip
+    before = stored(known_db)
+    at = submit(fill(at, typed))
+    assert not at.exception
+    assert "n'a pas été enregistré" in at.error[0].value
+    assert stored(known_db) == before
+    for label, value in typed.items():
+        assert widget(at, label).value == value, label
+
+
+def test_saving_a_case_refuses_oversized_fields(known_db: Path) -> None:
+    from cpms_metrics import open_store
+    from cpms_metrics.cases import save_case, update_case
+    from cpms_metrics.errors import ValidationError
+    from cpms_metrics.settings import load_settings
+    from tests.app.test_case_pages import stored
+
+    store = open_store(known_db, keep_open=False)
+    values = {
+        "received_on": date(2025, 12, 1), "channel": "telephone", "nature": "reclamation",
+        "last_name": "N" * 5_000, "first_name": "Zoé", "phone": "01 47 70 30 97",
+        "object": "autre", "description": "x" * 1_000_000,
+    }  # fmt: skip
+    before = stored(known_db)
+    with pytest.raises(ValidationError) as refused:
+        save_case(store, values, today=date(2026, 1, 10), at=datetime(2026, 1, 10, 9),
+                  objects=load_settings().objects)  # fmt: skip
+    assert refused.value.problems["Nom"] == "5\u202f000 caractères, 100 au plus"
+    assert refused.value.problems["Formulation"] == (
+        "1\u202f000\u202f000 caractères, 10\u202f000 au plus"
+    )
+    assert stored(known_db) == before
+    with pytest.raises(ValidationError) as refused:
+        update_case(store, "R01", {"handler": "h" * 201}, today=date(2026, 1, 10),
+                    at=datetime(2026, 1, 10, 9), objects=load_settings().objects)  # fmt: skip
+    assert refused.value.problems == {"Gestionnaire": "201 caractères, 200 au plus"}

@@ -3,9 +3,28 @@ unverified e-mail let in, NIRs typed in other fields, Markdown in stored text, o
 
 from __future__ import annotations
 
-import pytest
+import io
+import re
+from datetime import date
 
-from cpms_metrics.access import Mode, access_for, host_name, is_loopback_host
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from cpms_metrics.access import (
+    Mode,
+    PersonalData,
+    access_for,
+    host_name,
+    is_loopback_host,
+    mask_nirs,
+    redact,
+    redact_case,
+)
+from cpms_metrics.fields import COLUMNS
+from cpms_metrics.validation import MAX_LENGTH, length_help, length_problems
+from cpms_metrics.worklist import to_csv_bytes, to_xlsx_bytes
+from ui.format import md
 
 
 def local(host: str | None) -> Mode:
@@ -107,3 +126,112 @@ def test_an_unverified_address_is_refused(claim: object) -> None:
 @pytest.mark.parametrize("claim", [True, "true", "TRUE", 1, "1", None])  # None: no claim sent
 def test_a_verified_address_gets_in(claim: object) -> None:
     assert login(claim) is Mode.LOGIN
+
+
+# --- A NIR typed in another field ---------------------------------------------------------------
+
+NIR = "185057800608491"
+MASKED = "1 85 05 78 ••• ••• 91"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (NIR, MASKED),
+        (f"Société {NIR} SARL", f"Société {MASKED} SARL"),
+        ("1 85 05 78 006 084 91", MASKED),
+        ("1.85.05.78.006.084-91", MASKED),
+        ("1850578006084", "1 85 05 78 ••• •••"),  # without its key
+        ("2 69 02 2A 006 084 12", "2 69 02 2A ••• ••• 12"),  # Corsica
+        (f"{NIR}@exemple.fr", f"{MASKED}@exemple.fr"),
+        # Not shaped like a NIR: references, phones, SIRET and amounts stay readable.
+        ("REC-2023-000001", "REC-2023-000001"),
+        ("0033 6 12 34 56 78", "0033 6 12 34 56 78"),  # 13 digits, but a phone
+        ("+33 6 12 34 56 78", "+33 6 12 34 56 78"),
+        ("SIRET 552 100 554 00013", "SIRET 552 100 554 00013"),  # 14 digits
+        ("98505780060849100", "98505780060849100"),  # too long to be one
+        (MASKED, MASKED),  # masking twice changes nothing
+        ("", ""),
+    ],
+)
+def test_mask_nirs(value: str, expected: str) -> None:
+    assert mask_nirs(value) == expected
+
+
+@pytest.mark.parametrize("value", [None, 185057800608491, 2.5, date(2025, 1, 2)])
+def test_mask_nirs_leaves_other_values(value: object) -> None:
+    assert mask_nirs(value) == value
+
+
+def test_redact_masks_a_nir_in_every_column_for_every_level() -> None:
+    frame = pd.DataFrame(
+        [
+            {
+                "reference": NIR,
+                "company": f"Société {NIR}",
+                "handler": f"Agent {NIR}",
+                "last_name": f"Nom {NIR}",
+                "phone": NIR,
+                "received_on": date(2025, 1, 2),
+                "days_left": 3,
+            }
+        ]
+    )
+    for level in PersonalData:
+        shown = redact(frame, level)
+        assert NIR not in shown.to_string(), level
+        assert shown["reference"].iloc[0] == MASKED and shown["days_left"].iloc[0] == 3
+        case = redact_case(frame.iloc[0].to_dict(), level)
+        assert NIR not in str(case), level
+    assert frame["reference"].iloc[0] == NIR  # the stored value stays whole, for lookups
+
+
+def test_downloads_mask_a_nir_in_any_column() -> None:
+    frame = pd.DataFrame({"Référence": [NIR], f"Note {NIR}": [f"=HYPERLINK({NIR})"]})
+    text = to_csv_bytes(frame).decode("utf-8-sig")
+    assert NIR not in text and MASKED in text and f"'=HYPERLINK({MASKED})" in text
+    sheet = load_workbook(io.BytesIO(to_xlsx_bytes(frame))).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row]
+    assert not any(NIR in c for c in cells) and MASKED in cells
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![t](http://host.example/x.png)",
+        "http://evil.example/page",
+        "[clic](javascript:alert(1))",
+        "**gras** _italique_ ~barré~",
+        ":red[rouge] :material/warning:",
+        "$x^2$",
+        "# Titre\n---\n- puce\n1. liste\n> citation\n===",
+        "<img src=x onerror=alert(1)>",
+        "`code` | tableau |",
+    ],
+)
+def test_md_escapes_every_markdown_character(text: str) -> None:
+    escaped = md(text)
+    assert re.sub(r"\\(.)", r"\1", escaped) == text  # read as typed once rendered
+    for mark in "![]()*_~:$#-`|<>=.":
+        assert not re.search(rf"(?<!\\){re.escape(mark)}", escaped), (mark, escaped)
+
+
+def test_md_masks_a_nir() -> None:
+    assert md(f"Société {NIR}") == "Société 1 85 05 78 ••• ••• 91"
+
+
+# --- Lengths ------------------------------------------------------------------------------------
+
+
+def test_length_problems() -> None:
+    record = {"last_name": "N" * 101, "first_name": "Zoé", "description": "x" * 10_000,
+              "company": "  " + "c" * 200 + "  ", "handler": "h" * 201}  # fmt: skip
+    assert length_problems(record) == {
+        "Nom": "101 caractères, 100 au plus",
+        "Gestionnaire": "201 caractères, 200 au plus",
+    }
+    assert set(MAX_LENGTH) <= {c.name for c in COLUMNS}
+    assert length_help("description") == "10\u202f000 caractères au plus."
