@@ -415,12 +415,36 @@ def mask_nirs(value: T) -> T | str:
     are: a reference stays what one looks a case up by."""
     if not isinstance(value, str) or len(value) < _NIR_LENGTH:
         return value
+    return _NUMBER_RUN.sub(lambda match: _mask_nir_in_run(match.group(0)), value)
 
-    def mask(match: re.Match[str]) -> str:
-        run = match.group(0)
-        return mask_nir(run) if _NIR_SHAPED.fullmatch(compact_nir(run)) else run
 
-    return _NUMBER_RUN.sub(mask, value)
+_NIR_MAX, _NIR_SIZES, _SEX = 15, (13, 15), tuple("123478")
+_SEPARATED = re.compile(f"({_SEPARATOR})")
+
+
+def _mask_nir_in_run(run: str) -> str:
+    """A run of digit groups with every NIR-shaped stretch of whole groups masked: a NIR typed
+    next to another number ("06 12 34 56 78 1 85 05 78 006 084 91") is still found."""
+    if _NIR_SHAPED.fullmatch(compact_nir(run)):
+        return mask_nir(run)
+    pieces = _SEPARATED.split(run)
+    groups, separators = pieces[0::2], pieces[1::2]
+    out: list[str] = []
+    start = 0
+    while start < len(groups):
+        end, length = start + 1, 0
+        found = False
+        for stop in range(start + 1, len(groups) + 1) if groups[start][:1] in _SEX else ():
+            length += len(groups[stop - 1])
+            if length > _NIR_MAX:
+                break
+            if length in _NIR_SIZES and _NIR_SHAPED.fullmatch("".join(groups[start:stop]).upper()):
+                end, found = stop, True  # the longest: a NIR with its key
+        out.append(mask_nir("".join(groups[start:end])) if found else groups[start])
+        if end < len(groups):
+            out.append(separators[end - 1])
+        start = end
+    return "".join(out)
 
 
 def mask_nirs_in_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -144,6 +144,13 @@ MASKED = "1 85 05 78 ••• ••• 91"
         ("1850578006084", "1 85 05 78 ••• •••"),  # without its key
         ("2 69 02 2A 006 084 12", "2 69 02 2A ••• ••• 12"),  # Corsica
         (f"{NIR}@exemple.fr", f"{MASKED}@exemple.fr"),
+        # Next to another number, with one space between: still found.
+        (f"06 12 34 56 78 {NIR}", f"06 12 34 56 78 {MASKED}"),
+        (f"{NIR} 12 rue des Lilas", f"{MASKED} 12 rue des Lilas"),
+        ("1 85 05 78 006 084 91 2", f"{MASKED} 2"),
+        ("01 85 05 78 00 60 84 91", "01 85 05 78 00 60 84 91"),  # a phone-like run: no NIR
+        ("0 " * 50_000, "0 " * 50_000),  # long runs of groups stay cheap
+        ("5 0 " * 25_000, "5 0 " * 25_000),
         # Not shaped like a NIR: references, phones, SIRET and amounts stay readable.
         ("REC-2023-000001", "REC-2023-000001"),
         ("0033 6 12 34 56 78", "0033 6 12 34 56 78"),  # 13 digits, but a phone
