@@ -18,7 +18,7 @@ import pandas as pd
 
 from .deadlines import Calendar, due_dates
 from .errors import StoreError
-from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate
+from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate, schema_version
 from .servicetime import DEFAULT_ZONE, zone_info
 from .settings import POLICIES, Settings, load_settings
 
@@ -136,8 +136,22 @@ class Store:
     # -- maintenance ---------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Create or upgrade the schema, rebuild the views, fill the due dates."""
+        """Create or upgrade the schema, rebuild the views, fill the due dates. A DuckDB
+        database of another program (tables, but not this project's `meta`) is refused as it is."""
         with self.transaction() as cur:
+            if schema_version(cur) == 0:
+                other = fetch_one(
+                    cur,
+                    """SELECT count(*) FROM duckdb_tables()
+                       WHERE database_name = current_database() AND NOT temporary""",
+                )
+                if other and other[0]:
+                    raise StoreError(
+                        _NOT_OURS.format(
+                            path=self.path, why=" (il contient les tables d'un autre programme)"
+                        ),
+                        _NOT_OURS_TITLE,
+                    )
             migrate(cur)
             create_views(cur)
             refresh_due_dates(cur, self.calendar)
@@ -201,6 +215,33 @@ def add_due_dates(cur: Cursor, calendar: Calendar, start_dates: str) -> int:
     return len(starts)
 
 
+# A DuckDB file starts with an 8-byte checksum, then this magic.
+_MAGIC, _MAGIC_AT = b"DUCK", 8
+_NOT_OURS_TITLE = "Base de données invalide"
+_NOT_OURS = (
+    "Le fichier {path} n'est pas une base de ce tableau de bord{why} : il n'a pas été modifié. "
+    "Indiquez une base créée par le tableau de bord ou un fichier qui n'existe pas encore "
+    "(option --db ou réglage CPMS_DB)."
+)
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse, before DuckDB opens it, an existing file that is not a DuckDB database: DuckDB
+    would read a CSV as an in-memory database and an import would then store nothing."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise StoreError(_NOT_OURS.format(path=path, why=" (c'est un dossier)"), _NOT_OURS_TITLE)
+    try:
+        with path.open("rb") as file:
+            head = file.read(_MAGIC_AT + len(_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"Impossible de lire la base {path} : {exc.strerror}.") from exc
+    if head[_MAGIC_AT:] != _MAGIC:
+        why = " (fichier vide)" if not head else " (ce n'est pas une base DuckDB)"
+        raise StoreError(_NOT_OURS.format(path=path, why=why), _NOT_OURS_TITLE)
+
+
 def open_store(
     path: Path | str | None = None,
     settings: Settings | None = None,
@@ -211,6 +252,7 @@ def open_store(
     """Open (creating or upgrading it if needed) the database at `path` (default: `CPMS_DB`)."""
     settings = settings or load_settings()
     target = Path(path) if path is not None else settings.db_path
+    check_database_file(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     calendar = Calendar(settings.holiday_region, settings.extend_to_working_day)
     store = Store(
@@ -226,4 +268,7 @@ def open_store(
     except duckdb.Error as exc:
         store.close()
         raise StoreError(f"La base {target} est illisible ou endommagée : {exc}") from exc
+    except BaseException:
+        store.close()
+        raise
     return store
