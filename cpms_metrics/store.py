@@ -6,6 +6,10 @@ right after (the dashboard), so that another process, such as a nightly import, 
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +37,76 @@ def _is_lock_error(exc: BaseException) -> bool:
     return any(text in str(exc) for text in _LOCK_MESSAGES)
 
 
+# -- temporary files -----------------------------------------------------------------------------
+# An export's rows hold personal data (NIR, names). Every temporary file or folder that holds them
+# is named after this program and the process that made it, in the system's temporary folder, and
+# removed when its work ends; what a killed process left is removed by the next `open_store`.
+_SCRATCH = re.compile(r"cpms-metrics-(\d+)-")
+
+
+def scratch_prefix() -> str:
+    """The start of the name of a temporary file or folder holding an export's rows."""
+    return f"cpms-metrics-{os.getpid()}-"
+
+
+def scratch_folder() -> Path:
+    """A new, private temporary folder for this process (removed by its user when done)."""
+    return Path(tempfile.mkdtemp(prefix=scratch_prefix()))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # no harmless way to ask: keep the file
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, under another user
+        return True
+    return True
+
+
+def remove_leftovers(folder: Path | None = None) -> list[Path]:
+    """Remove the temporary files and folders of processes that no longer run (killed during an
+    import); returns what was removed."""
+    folder = Path(tempfile.gettempdir()) if folder is None else folder
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _SCRATCH.match(entry.name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def remove_spill_files(path: Path) -> list[Path]:
+    """Remove from `<db>.tmp/`, DuckDB's spill folder, the files of other processes: called with
+    the database open for writing, which no other process can have open at the same time, so they
+    are what a killed process left. DuckDB names its files after the process that wrote them."""
+    folder = Path(str(path) + ".tmp")
+    mine = f"duckdb_temp_{os.getpid()}_"
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name.startswith("duckdb_temp") and not entry.name.startswith(mine):
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
 class Store:
     def __init__(
         self,
@@ -45,6 +119,7 @@ class Store:
         timezone: str = DEFAULT_ZONE,
     ) -> None:
         self.path = Path(path)
+        self.memory_limit = memory_limit
         self.timezone = zone_info(timezone).key
         # No progress bar on a terminal; a bounded memory (DuckDB spills to disk beyond it). The
         # stored timestamps (TIMESTAMPTZ) read back, and cast to TIMESTAMP, in the service's zone.
@@ -66,7 +141,9 @@ class Store:
         while True:
             try:
                 with _CONNECT_LOCK:
-                    return duckdb.connect(str(self.path))
+                    con = duckdb.connect(str(self.path))
+                    remove_spill_files(self.path)
+                    return con
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
                     raise StoreError(f"Impossible d'ouvrir la base {self.path} : {exc}") from exc
@@ -251,6 +328,7 @@ def open_store(
 ) -> Store:
     """Open (creating or upgrading it if needed) the database at `path` (default: `CPMS_DB`)."""
     settings = settings or load_settings()
+    remove_leftovers()
     target = Path(path) if path is not None else settings.db_path
     check_database_file(target)
     target.parent.mkdir(parents=True, exist_ok=True)

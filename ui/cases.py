@@ -57,6 +57,7 @@ from cpms_metrics.ingest import (
 )
 from cpms_metrics.quality import finding_cases, findings_by_kind, findings_by_month
 from cpms_metrics.rejects import readable_rejections
+from cpms_metrics.store import scratch_prefix
 from cpms_metrics.validation import FINDING_KINDS, mask_nir
 from cpms_metrics.worklist import mediator_label
 from ui import clock, data
@@ -473,7 +474,7 @@ def check_upload(
     file_name = Path(name).name
     if file_name in ("", ".", ".."):
         file_name = "export.csv"
-    with tempfile.TemporaryDirectory(prefix="cpms-import-") as folder:
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix()) as folder:
         # The file keeps its own name: the import log shows it.
         path = Path(folder) / file_name
         path.write_bytes(content)
