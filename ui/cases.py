@@ -507,6 +507,12 @@ def report_cards(report: ImportReport, *, done: bool) -> None:
             "l'ancienne).",
         ),
         ("Inchangées", report.unchanged, "Références déjà en base, identiques."),
+        (
+            "Périmées",
+            report.stale,
+            "Lignes identiques à une version antérieure du dossier (export plus ancien que la "
+            "base) : elles ne sont pas appliquées.",
+        ),
         ("Rejetées", report.rejected, "Lignes dont les indicateurs ne peuvent être calculés."),
         (
             "Constats qualité",
@@ -549,6 +555,7 @@ def imports_table(log: pd.DataFrame) -> None:
             "Ajoutées": log["added"],
             "Mises à jour": log["updated"],
             "Inchangées": log["unchanged"],
+            "Périmées": log["stale"],
             "Doublons": log["duplicates"],
             "Rejetées": log["rejected"],
             "Constats": log["findings"],
