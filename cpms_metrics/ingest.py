@@ -11,7 +11,6 @@ import codecs
 import csv
 import hashlib
 import io
-import itertools
 import re
 import shutil
 import tempfile
@@ -228,9 +227,12 @@ class RawExport:
         """Whether a record read over several lines holds whole rows of the file in a value
         (`swallows_rows`, on the few records that hold a line break)."""
         width = len(names)
+        # Cheap tests first: a value with a line break and a row's worth of separators.
         swallowing = " OR ".join(
-            f"""list_bool_or(list_transform(string_split({n}, chr(10))[2:],
-                    lambda x: strlen(x) - strlen(replace(x, $delim, '')) >= {width - 1}))"""
+            f"""(contains({n}, chr(10))
+                 AND strlen({n}) - strlen(replace({n}, $delim, '')) >= {width - 1}
+                 AND list_bool_or(list_transform(string_split({n}, chr(10))[2:],
+                     lambda x: strlen(x) - strlen(replace(x, $delim, '')) >= {width - 1})))"""
             for n in names
         )
         found = con.execute(
@@ -366,7 +368,9 @@ def _records(
     csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
     start = 1  # index in `lines` of the next record to read
     while start < len(lines):
-        reader = csv.reader(itertools.islice(lines, start, None), delimiter=delimiter, strict=True)
+        # From `start` on without skipping the lines before: a file may restart many times.
+        rest = map(lines.__getitem__, range(start, len(lines)))
+        reader = csv.reader(rest, delimiter=delimiter, strict=True)
         first = start
         try:
             for cells in reader:
