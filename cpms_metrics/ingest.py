@@ -405,9 +405,9 @@ def _records(
 
 
 def _spanning_fault(cells: list[str], delimiter: str, width: int, spanned: int) -> str | None:
-    """Why a record read over several lines cannot be trusted, or None."""
-    extra = len(cells) > width and any(cell.strip() for cell in cells[width:])
-    if extra or len(cells) < width:
+    """Why a record read over several lines cannot be trusted, or None. A short record is not
+    one: a hand-made file may leave out its last empty cells, as on a single line."""
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
         return _SPANNING_WIDTH.format(count=len(cells), n=spanned, width=width) + _READ_APART
     if swallows_rows(cells, delimiter, width):
         return _SWALLOWED

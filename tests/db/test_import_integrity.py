@@ -115,6 +115,13 @@ def test_a_quoted_value_over_several_lines_is_still_one_record(store, load_text)
     ]
 
 
+def test_a_short_record_over_several_lines_is_still_read(store, load_text):
+    # A hand-made file leaving out its last empty cell, here after a value over two lines.
+    text = f"{HEADER};handler\n" + 'R1;2025-02-03;email;reclamation;autre;"deux\nlignes"\n'
+    report = load_text(text + "R2;2025-02-04;email;reclamation;autre;x;Martin\n")
+    assert (report.rows_read, report.added, report.rejected) == (2, 2, 0)
+
+
 def test_a_bad_row_after_a_multiline_value_and_a_blank_line_keeps_its_number(store, load_text):
     # Python's reader (a blank line, a quote left open) and DuckDB's would say the same lines.
     text = eleven_rows(
