@@ -225,7 +225,7 @@ class RawExport:
     @staticmethod
     def _swallowed(con: duckdb.DuckDBPyConnection, names: list[str], delimiter: str) -> bool:
         """Whether a record read over several lines holds whole rows of the file in a value
-        (`swallows_rows`, on the few records that hold a line break)."""
+        (`_swallows_rows`, on the few records that hold a line break)."""
         width = len(names)
         # Cheap tests first: a value with a line break and a row's worth of separators.
         swallowing = " OR ".join(
@@ -350,7 +350,7 @@ def _line_cells(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter), [])
 
 
-def swallows_rows(cells: Iterable[str], delimiter: str, width: int) -> bool:
+def _swallows_rows(cells: Iterable[str], delimiter: str, width: int) -> bool:
     """Whether a value holds, after a line break, a line with a whole row's separators: a quote
     left open has taken in the rows that follow it."""
     return any(
@@ -409,7 +409,7 @@ def _spanning_fault(cells: list[str], delimiter: str, width: int, spanned: int) 
     one: a hand-made file may leave out its last empty cells, as on a single line."""
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
         return _SPANNING_WIDTH.format(count=len(cells), n=spanned, width=width) + _READ_APART
-    if swallows_rows(cells, delimiter, width):
+    if _swallows_rows(cells, delimiter, width):
         return _SWALLOWED
     return None
 
