@@ -47,7 +47,7 @@ from .fields import (
 from .quality import compute_findings, store_findings
 from .schema import DUE_COLUMNS, Cursor, fetch_one
 from .store import Store, add_due_dates, refresh_due_dates, scratch_folder, scratch_prefix
-from .validation import EARLIEST_DATE, early_date_problem
+from .validation import EARLIEST_DATE, early_date_problem, mask_nirs_in
 
 LINE = "_line"
 REJECT_COLUMNS = ["line", "reference", "field", "value", "reason"]
@@ -1100,6 +1100,7 @@ def _prepare(
         if unknown
         else pd.DataFrame(columns=["reference", "kind", "field", "value", "message"])
     )
+    value_findings["value"] = value_findings["value"].map(mask_nirs_in)  # never a full NIR
     con.execute("DROP VIEW n")
     # The rows to load are `t` itself, without the dropped rows and the text read from: no copy.
     if dropped:

@@ -325,6 +325,13 @@ def test_a_nir_in_another_field_is_a_masked_finding(store, load_text, column, va
     assert not any(NIR[:13] in v.replace(" ", "") for v in stored)
 
 
+def test_an_unknown_value_holding_a_nir_is_kept_masked(store, load_text):
+    load_text(one_row("risk_carrier", NIR))  # not a risk carrier: kept in a finding, masked
+    assert rows_of(store, "SELECT kind, value FROM findings WHERE field = 'risk_carrier'") == [
+        ("valeur_inconnue", "1 85 05 78 ••• ••• 36")
+    ]
+
+
 @pytest.mark.parametrize(
     "column, value",
     [
