@@ -152,10 +152,6 @@ def test_a_huge_value_is_read_and_no_english_reaches_the_user(store, load_text):
 DATED = "reference;received_on;channel;nature;object;acknowledged_on;responded_on;handler"
 
 
-def load_at(load_text, text, day):
-    return load_text(text, import_day=day)
-
-
 def case(store, reference="R1"):
     ((ack, answer, handler),) = rows_of(
         store,
