@@ -1,4 +1,4 @@
-"""The command line: `python -m cpms_metrics import | kpis | report | digest | sample`.
+"""The command line: `python -m cpms_metrics import | profile | kpis | report | digest | sample`.
 
 The only place of the domain that reads the clock (the day of an import, the default as-of date),
 once per command, as an instant seen in the service's zone (`CPMS_TIMEZONE`).
@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,8 @@ from .access import PersonalData, audit, mask_nirs
 from .definitions import VIEWS
 from .errors import CpmsError, ImportFileError
 from .formats import format_days, format_rate
-from .ingest import import_file
+from .ingest import first_rows, import_file, likely_header
+from .profiles import NO_PROFILE, draft_profile, load_profile, profile_toml
 from .queries import Scope, kpis
 from .rejects import rejections_csv
 from .servicetime import service_day
@@ -113,6 +115,18 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--rejects", type=Path, metavar="CSV", help="écrire les lignes rejetées dans ce CSV"
     )
+    imp.add_argument(
+        "--profile",
+        metavar="PROFIL",
+        help="profil d'import (fichier TOML, ou nom d'un profil du dossier CPMS_PROFILES_DIR) "
+        "pour l'export d'un autre outil",
+    )
+
+    pr = commands.add_parser(
+        "profile", help="ébaucher un profil d'import à partir des en-têtes d'un fichier"
+    )
+    pr.add_argument("file", type=Path, metavar="FICHIER", help="l'export d'un autre outil")
+    pr.add_argument("--out", type=Path, required=True, metavar="PROFIL", help="fichier .toml")
 
     kp = commands.add_parser("kpis", help="indicateurs de conformité")
     kp.add_argument("--db", type=Path, metavar="BASE", help=db_help)
@@ -194,6 +208,11 @@ def _import(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.rejects is not None:
         _check_writable(args.rejects)
+    profile = (
+        load_profile(args.profile, folder=settings.profiles_dir, objects=settings.objects)
+        if args.profile
+        else NO_PROFILE
+    )
     store = open_store(args.db, settings)
     try:
         now = _now()
@@ -203,6 +222,7 @@ def _import(args: argparse.Namespace) -> int:
             import_day=service_day(now, settings.timezone),
             imported_at=now,
             objects=settings.objects,
+            profile=profile,
         )
         audit(
             store,
@@ -417,11 +437,33 @@ def _digest(args: argparse.Namespace) -> int:
     return _sent(outcomes)
 
 
+def _profile(args: argparse.Namespace) -> int:
+    """Draft a profile from a file's headers: best guesses filled, the rest commented."""
+    if args.out.exists():
+        raise CpmsError(f"{args.out} existe déjà : indiquez un autre fichier (rien n'est écrasé).")
+    rows = first_rows(args.file)
+    index = likely_header(rows)
+    profile, comments = draft_profile(rows[index] if rows else [], args.file.stem)
+    if index:
+        profile = replace(profile, header_row=index + 1)
+    try:
+        args.out.write_text(profile_toml(profile, comments=comments), encoding="utf-8")
+    except OSError as exc:
+        raise CpmsError(f"Le profil {args.out} ne peut pas être écrit : {exc.strerror}.") from exc
+    print(f"Profil ébauché dans {args.out} (en-tête ligne {index + 1}).")
+    print(
+        "Complétez les lignes commentées (#), les valeurs ([values.canal]…) et les constantes, "
+        f"puis : python -m cpms_metrics import {args.file} --profile {args.out}"
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     setattr(argparse, "_", _french)  # noqa: B010 (argparse's module-level gettext)
     args = _parser().parse_args(argv)
     handlers = {
         "import": _import, "kpis": _kpis, "report": _report, "digest": _digest, "sample": _sample,
+        "profile": _profile,
     }  # fmt: skip
     try:
         code = handlers[args.command](args)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +31,15 @@ from .deadlines import Calendar
 from .errors import ImportFileError
 from .fields import (
     CANONICAL,
-    CHANNELS,
     COLUMN_BY_NAME,
     DATE_COLUMNS,
-    HEADER_KEYS,
-    MEDIATORS,
-    NATURES,
     REQUIRED,
-    RISK_CARRIERS,
     Vocabulary,
     fold,
-    object_vocabulary,
-    value_keys,
+    label,
 )
+from .profiles import NO_PROFILE, Profile
+from .profiles import vocabularies as enum_vocabularies
 from .quality import compute_findings, store_findings
 from .schema import DUE_COLUMNS, Cursor, fetch_one
 from .store import Store, add_due_dates, refresh_due_dates, scratch_folder, scratch_prefix
@@ -82,6 +78,8 @@ class RawExport:
     utf8: bool | None = True  # None: not checked beyond the first megabyte (DuckDB does)
     untrimmed: int | None = None  # records with white space at a cell's edge, once counted
     by_python: bool = False  # DuckDB failed to read the CSV: Python's csv module reads it
+    header_line: int = 1  # the header's line in the file (lines above it are ignored)
+    profile: Profile = NO_PROFILE  # constants, value maps, fallbacks and date format applied
 
     @property
     def sha256(self) -> str:
@@ -126,13 +124,15 @@ class RawExport:
         if self.frame_ is None:
             assert self.csv is not None
             self._scanned()
-            header, rows, lines, faults = _read_csv(self.csv[0].read_bytes())
+            header, rows, lines, faults = _read_csv(self.csv[0].read_bytes(), self.header_line - 1)
             self.frame_, self.bad_width = _assemble(rows, lines, self.positions, len(header))
             self.bad_width.update(faults)
         frame = self.frame_.copy()
         for column in self.headers:
             frame[column] = frame[column].astype(object)
         frame["_width"] = frame[LINE].map(self.bad_width).astype(object)
+        for column, value in self.profile.constants.items():
+            frame[column] = value
         con.register("raw_frame", frame)
         con.execute("CREATE OR REPLACE TEMP TABLE raw_rows AS SELECT * FROM raw_frame")
         con.execute("CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM raw_rows")
@@ -174,7 +174,7 @@ class RawExport:
                            regexp_matches(r, '{_EDGE_SPACE}') AS _untrimmed
                     FROM (SELECT *, {record} AS r FROM read_csv(
                         $path, delim = $delim, quote = '"', escape = '"', header = false,
-                        skip = 1, auto_detect = false, strict_mode = true,
+                        skip = {self.header_line}, auto_detect = false, strict_mode = true,
                         store_rejects = true, columns = {types}))""",
                 {"path": str(path), "delim": delimiter},
             )
@@ -191,7 +191,9 @@ class RawExport:
         if rejected or self.utf8 is False:
             return False  # malformed rows: Python's reader says which line holds what
         # rowid counts the records in file order, from a base that is not 0 inside a transaction.
-        base = con.execute("SELECT coalesce(min(rowid), 0) - 2 FROM raw_csv").fetchall()[0][0]
+        first = self.header_line + 1
+        base = con.execute(f"SELECT coalesce(min(rowid), 0) - {first} FROM raw_csv").fetchall()
+        base = base[0][0]
         records, self.untrimmed = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE _untrimmed) FROM raw_csv"
         ).fetchall()[0]
@@ -202,9 +204,11 @@ class RawExport:
         added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
         if added and self._swallowed(con, names, delimiter):
             return False  # a quote that closes rows later: Python's reader sets the rows apart
-        if records + 1 + added != self.lines_in_file:
-            blanks = _blank_lines(path)
-            if blanks is None or records + 1 + added + len(blanks) != self.lines_in_file:
+        if records + self.header_line + added != self.lines_in_file:
+            blanks = _blank_lines(path, self.header_line)
+            if blanks is None or records + self.header_line + added + len(blanks) != (
+                self.lines_in_file
+            ):
                 self.untrimmed = None
                 return False  # DuckDB read the lines otherwise than Python would: let it count
             # The j-th empty line moves every record at or after (its line - j) one line down.
@@ -214,7 +218,10 @@ class RawExport:
             con.register("blank_frame", offsets)
             con.execute("CREATE OR REPLACE TEMP TABLE blank_offsets AS SELECT * FROM blank_frame")
             con.unregister("blank_frame")
-        selected = ", ".join(f"c{p} AS {name}" for p, name in self.positions.items())
+        selected = ", ".join(
+            [f"c{p} AS {name}" for p, name in self.positions.items()]
+            + [f"{_quote(v)} AS {c}" for c, v in self.profile.constants.items()]
+        )
         blank = " AND ".join(f"{n} IS NULL" for n in names)  # DuckDB reads an empty cell as NULL
         con.execute(f"""
             CREATE OR REPLACE TEMP VIEW raw AS
@@ -305,7 +312,9 @@ def _delimiter(header_line: str) -> str:
     return best
 
 
-def _read_csv(data: bytes) -> tuple[list[str], list[list[str]], list[int], dict[int, str]]:
+def _read_csv(
+    data: bytes, header_index: int = 0
+) -> tuple[list[str], list[list[str]], list[int], dict[int, str]]:
     """The header, the records with their first line, and the faulty lines with their reason.
 
     A record that spans several lines is kept only when its quotes close and it has the header's
@@ -314,16 +323,15 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]], list[int], dict[
     the rows after it.
     """
     text, _ = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = _delimiter(first_line)
     lines = list(io.StringIO(text, newline=""))
-    if not lines:
+    if len(lines) <= header_index:
         raise ImportFileError("Le fichier est vide.")
-    header = _line_cells(lines[0], delimiter)
+    delimiter = _delimiter(lines[header_index])
+    header = _line_cells(lines[header_index], delimiter)
     rows: list[list[str]] = []
     numbers: list[int] = []
     faults: dict[int, str] = {}
-    for number, cells, fault in _records(lines, delimiter, len(header)):
+    for number, cells, fault in _records(lines, delimiter, len(header), header_index + 1):
         if fault is not None:
             faults[number] = fault
         elif not any(cell.strip() for cell in cells):
@@ -362,11 +370,11 @@ def _swallows_rows(cells: Iterable[str], delimiter: str, width: int) -> bool:
 
 
 def _records(
-    lines: list[str], delimiter: str, width: int
+    lines: list[str], delimiter: str, width: int, start: int = 1
 ) -> Iterable[tuple[int, list[str], str | None]]:
-    """(line number, cells, fault or None) for each record after the header."""
+    """(line number, cells, fault or None) for each record after the header; `start` is the
+    index in `lines` of the first record."""
     csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
-    start = 1  # index in `lines` of the next record to read
     while start < len(lines):
         # From `start` on without skipping the lines before: a file may restart many times.
         rest = map(lines.__getitem__, range(start, len(lines)))
@@ -483,7 +491,9 @@ def _last_value_row(path: Path, part: str) -> int | None:
             pending = data[end:]
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+def _read_xlsx(
+    path: Path, profile: Profile = NO_PROFILE
+) -> tuple[list[str], list[list[str]], list[int]]:
     from openpyxl import load_workbook
 
     _check_xlsx_size(path)
@@ -496,25 +506,41 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
         sheet = workbook.worksheets[0]
         part = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheets have it
         last = _last_value_row(path, part) if isinstance(part, str) else None
-        header_cells = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
-        if header_cells is None or last == 0:
+        searched = max(HEADER_SEARCH, profile.header_row or 0)
+        if last is not None:
+            searched = min(searched, max(last, 1))  # never past the last value
+        first_rows = [
+            [_cell_text(v) for v in cells]
+            for cells in sheet.iter_rows(min_row=1, max_row=searched, values_only=True)
+        ]
+        if not first_rows or last == 0:
             raise ImportFileError("La première feuille du classeur est vide.")
-        header = [_cell_text(v) for v in header_cells]
+        header_index = find_header(first_rows, profile)
+        header = first_rows[header_index]
         while header and not header[-1].strip():
             header.pop()  # a formatted empty column is no column
         rows: list[list[str]] = []
         lines: list[int] = []
-        # Only the header's columns (a value beyond them has no name), up to the last value.
-        cells_by_row = sheet.iter_rows(
-            min_row=2, max_row=last, max_col=max(len(header), 1), values_only=True
-        )
-        for number, cells in enumerate(cells_by_row, start=2):
-            if cells.count(None) == len(cells):
-                continue
-            row = [_cell_text(v) for v in cells]
+        width = max(len(header), 1)
+        # The rows already read in looking for the header, then the rest: only the header's
+        # columns (a value beyond them has no name), up to the last value.
+        read = len(first_rows)
+        for number, row in enumerate(first_rows[header_index + 1 :], start=header_index + 2):
+            row = (row + [""] * width)[:width]
             if any(cell.strip() for cell in row):
                 rows.append(row)
                 lines.append(number)
+        if last is None or last > read:
+            cells_by_row = sheet.iter_rows(
+                min_row=read + 1, max_row=last, max_col=width, values_only=True
+            )
+            for number, cells in enumerate(cells_by_row, start=read + 1):
+                if cells.count(None) == len(cells):
+                    continue
+                row = [_cell_text(v) for v in cells]
+                if any(cell.strip() for cell in row):
+                    rows.append(row)
+                    lines.append(number)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportFileError(unreadable) from exc
     finally:
@@ -540,29 +566,115 @@ def _read_parquet(path: Path) -> tuple[list[str], pd.DataFrame]:
     return list(table.column_names), frame
 
 
-def _map_headers(header: list[str]) -> tuple[dict[int, str], dict[str, str], list[str]]:
+@dataclass
+class _Mapping:
+    """A candidate header line, mapped onto the canonical columns."""
+
+    positions: dict[int, str]  # file column -> canonical name
+    written: dict[str, str]  # canonical name -> header as written (or the profile's constant)
+    ignored: list[str]
+    missing: list[str]  # French headers of the required columns absent
+    duplicate: str | None  # French message when one column appears twice
+
+
+_CONSTANT = "constante du profil"
+
+
+def _mapping(header: list[str], profile: Profile) -> _Mapping:
+    keys = profile.header_keys()
     positions: dict[int, str] = {}
     written: dict[str, str] = {}
     ignored: list[str] = []
+    duplicate = None
     for position, text in enumerate(header):
-        name = HEADER_KEYS.get(fold(text))
-        if name is None:
+        name = keys.get(fold(text))
+        if name is None or name in profile.constants:
             if text.strip():
                 ignored.append(text.strip())
             continue
         if name in written:
-            raise ImportFileError(
+            duplicate = duplicate or (
                 f"La colonne « {COLUMN_BY_NAME[name].header} » apparaît deux fois "
                 f"(« {written[name]} » et « {text.strip()} »)."
             )
+            continue
         positions[position] = name
         written[name] = text.strip()
+    for name in profile.constants:
+        written[name] = _CONSTANT
     missing = [COLUMN_BY_NAME[n].header for n in REQUIRED if n not in written]
-    if missing:
-        raise ImportFileError(
-            "Colonne obligatoire absente : " + ", ".join(f"« {m} »" for m in missing) + "."
-        )
-    return positions, written, ignored
+    return _Mapping(positions, written, ignored, missing, duplicate)
+
+
+def _missing_message(mapping: _Mapping) -> str:
+    return "Colonne obligatoire absente : " + ", ".join(f"« {m} »" for m in mapping.missing)
+
+
+def _map_headers(
+    header: list[str], profile: Profile = NO_PROFILE
+) -> tuple[dict[int, str], dict[str, str], list[str]]:
+    mapping = _mapping(header, profile)
+    if mapping.duplicate:
+        raise ImportFileError(mapping.duplicate)
+    if mapping.missing:
+        raise ImportFileError(_missing_message(mapping) + ".")
+    return mapping.positions, mapping.written, mapping.ignored
+
+
+HEADER_SEARCH = 30  # lines (or spreadsheet rows) searched for the header
+
+
+def _seen(cells: list[str]) -> str:
+    shown = [f"« {c.strip()} »" for c in cells if c.strip()]
+    more = f" … (+{len(shown) - 12})" if len(shown) > 12 else ""
+    return ", ".join(shown[:12]) + more if shown else "aucune"
+
+
+def find_header(
+    rows: list[list[str]], profile: Profile = NO_PROFILE, *, unit: str = "ligne"
+) -> int:
+    """The index in `rows` (the first lines of a file, as cells) of its header: the profile's
+    `header_row`, else the first line that, once mapped, holds every required column. Raises
+    ImportFileError naming the lines read and the columns seen when there is none."""
+    if profile.header_row is not None:
+        index = profile.header_row - 1
+        if index >= len(rows):
+            raise ImportFileError(
+                f"Le fichier a moins de {profile.header_row} {unit}s : la {unit} d'en-tête du "
+                f"profil (header_row = {profile.header_row}) n'existe pas."
+            )
+        mapping = _mapping(rows[index], profile)
+        if mapping.duplicate:
+            raise ImportFileError(mapping.duplicate)
+        if mapping.missing:
+            raise ImportFileError(
+                f"{_missing_message(mapping)} dans la {unit} {profile.header_row} (header_row du "
+                f"profil). Colonnes vues : {_seen(rows[index])}."
+            )
+        return index
+    best: tuple[tuple[int, int], int] | None = None  # the closest line: fewest missing columns
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows = rows[:-1]
+    searched = rows[:HEADER_SEARCH]
+    for index, cells in enumerate(searched):
+        mapping = _mapping(cells, profile)
+        if not mapping.missing:
+            if mapping.duplicate:
+                raise ImportFileError(f"{unit.capitalize()} {index + 1} : {mapping.duplicate}")
+            return index
+        rank = (len(mapping.missing), -sum(1 for c in cells if c.strip()))
+        if cells and any(c.strip() for c in cells) and (best is None or rank < best[0]):
+            best = (rank, index)
+    if best is None:
+        raise ImportFileError("Le fichier est vide.")
+    index = best[1]
+    mapping = _mapping(rows[index], profile)
+    raise ImportFileError(
+        f"{_missing_message(mapping)}. En-tête cherché dans les {unit}s 1 à {len(searched)} : "
+        f"aucune ne contient toutes les colonnes obligatoires ; la plus proche, {unit} "
+        f"{index + 1}, contient : {_seen(rows[index])}. Renommez ces en-têtes ou importez avec "
+        "un profil qui dit quelle colonne est laquelle."
+    )
 
 
 _CHUNK = 1 << 24
@@ -608,13 +720,15 @@ def _scan(path: Path, *, check_utf8: bool = True) -> _Scan:
     return _Scan(digest.hexdigest(), lines, utf8 if check_utf8 else None, binary, head)
 
 
-def _blank_lines(path: Path) -> list[int] | None:
-    """The numbers of the empty lines outside quoted values, which DuckDB's reader skips; None
-    when the quotes do not pair up (a quote inside an unquoted value)."""
+def _blank_lines(path: Path, header_line: int = 1) -> list[int] | None:
+    """The numbers of the empty lines after the header outside quoted values, which DuckDB's
+    reader skips; None when the quotes do not pair up (a quote inside an unquoted value)."""
     blanks: list[int] = []
     inside = False  # within a quoted value: an odd number of quotes so far
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
+            if number <= header_line:
+                continue
             if not inside and line in (b"\n", b"\r\n"):
                 blanks.append(number)
             if line.count(b'"') % 2:
@@ -671,15 +785,16 @@ def _scan_beside(path: Path) -> Future[_Scan]:
         pool.shutdown(wait=False)
 
 
-def read_export(path: Path) -> RawExport:
-    """Open a CSV, XLSX or Parquet export and check its header; raises ImportFileError when it
-    cannot be used at all. The rows themselves are read by `prepare`."""
+def read_export(path: Path, profile: Profile = NO_PROFILE) -> RawExport:
+    """Open a CSV, XLSX or Parquet export, find and check its header (through `profile`, if
+    any); raises ImportFileError when it cannot be used at all. The rows themselves are read by
+    `prepare`."""
     head = _head(path)
     if not head:
         raise ImportFileError("Le fichier est vide.")
     suffix = path.suffix.lower()
     if head[:2] in _UTF16_BOMS and suffix not in (".xlsx", ".xlsm", ".parquet"):
-        return _read_utf16_export(path)
+        return _read_utf16_export(path, profile)
     if (
         suffix in (".csv", ".txt")
         and head[:2] != b"PK"
@@ -687,29 +802,37 @@ def read_export(path: Path) -> RawExport:
         and b"\x00" not in head
         and _utf8(head)
     ):
-        return _read_csv_export(path, head, _scan_beside(path))
+        return _read_csv_export(path, head, _scan_beside(path), profile=profile)
     scan = _scan(path)
     if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt") and scan.head[:2] == b"PK"):
-        header, rows, lines = _read_xlsx(path)
-        positions, written, ignored = _map_headers(header)
+        header, rows, lines = _read_xlsx(path, profile)
+        positions, written, ignored = _map_headers(header, profile)
         frame, bad_width = _assemble(rows, lines, positions, len(header))
         return RawExport(
-            written, ignored, positions, frame_=frame, bad_width=bad_width, sha256_=scan.sha256
+            written,
+            ignored,
+            positions,
+            frame_=frame,
+            bad_width=bad_width,
+            sha256_=scan.sha256,
+            profile=profile,
         )
     if suffix == ".parquet" or scan.head[:4] == b"PAR1":
         header, table = _read_parquet(path)
-        positions, written, ignored = _map_headers(header)
+        positions, written, ignored = _map_headers(header, profile)
         frame = table.rename(columns={header[p]: n for p, n in positions.items()})
         frame = frame[list(positions.values())].copy()
         frame[LINE] = range(2, len(frame) + 2)
-        return RawExport(written, ignored, positions, frame_=frame, sha256_=scan.sha256)
+        return RawExport(
+            written, ignored, positions, frame_=frame, sha256_=scan.sha256, profile=profile
+        )
     if scan.binary:
         raise ImportFileError(_BINARY)
     if scan.utf8:
-        return _read_csv_export(path, scan.head, None, scan)
+        return _read_csv_export(path, scan.head, None, scan, profile)
     source = _to_utf8(path)
     try:
-        export = _read_csv_export(source, _decode(scan.head)[0].encode(), None, scan)
+        export = _read_csv_export(source, _decode(scan.head)[0].encode(), None, scan, profile)
     except BaseException:
         source.unlink(missing_ok=True)  # the copy holds the rows: never left behind
         raise
@@ -717,11 +840,54 @@ def read_export(path: Path) -> RawExport:
     return export
 
 
+def first_rows(path: Path, count: int = HEADER_SEARCH) -> list[list[str]]:
+    """The first lines (or spreadsheet rows) of a file as cells, whatever its headers: to draft
+    a profile or map its columns on screen."""
+    head = _head(path)
+    if not head:
+        raise ImportFileError("Le fichier est vide.")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt") and head[:2] == b"PK"):
+        from openpyxl import load_workbook
+
+        _check_xlsx_size(path)
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                return [
+                    [_cell_text(v) for v in cells]
+                    for cells in sheet.iter_rows(min_row=1, max_row=count, values_only=True)
+                ]
+            finally:
+                workbook.close()
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise ImportFileError(f"« {path.name} » n'est pas un classeur Excel lisible.") from exc
+    if suffix == ".parquet" or head[:4] == b"PAR1":
+        header, table = _read_parquet(path)
+        return [header, *table.head(count - 1).astype(str).values.tolist()]
+    if head[:2] in _UTF16_BOMS:
+        text = head.decode("utf-16", errors="ignore")
+    elif _utf8(head):
+        text = head.decode("utf-8-sig", errors="ignore")
+    else:
+        text = head.decode("cp1252", errors="replace")
+    rows, _ = _first_lines(text.encode("utf-8"), replace(NO_PROFILE, header_row=count))
+    return rows[:count]
+
+
+def likely_header(rows: list[list[str]]) -> int:
+    """The index of the line that most looks like a header when none is recognised: the first
+    of the widest lines (preamble lines hold one or two cells)."""
+    widths = [sum(1 for c in cells if c.strip()) for cells in rows]
+    return widths.index(max(widths)) if widths else 0
+
+
 # Excel's "Texte Unicode" is UTF-16 (little-endian, with its byte order mark), tab separated.
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def _read_utf16_export(path: Path) -> RawExport:
+def _read_utf16_export(path: Path, profile: Profile = NO_PROFILE) -> RawExport:
     """A UTF-16 CSV, read from a UTF-8 copy (its lines counted there, its digest the file's)."""
     digest = _scan(path, check_utf8=False).sha256
     source = _to_utf8(path, "utf-16")
@@ -729,7 +895,7 @@ def _read_utf16_export(path: Path) -> RawExport:
         scan = replace(_scan(source), sha256=digest)
         if scan.binary:
             raise ImportFileError(_BINARY)
-        export = _read_csv_export(source, scan.head, None, scan)
+        export = _read_csv_export(source, scan.head, None, scan, profile)
     except BaseException:
         source.unlink(missing_ok=True)
         raise
@@ -737,16 +903,51 @@ def _read_utf16_export(path: Path) -> RawExport:
     return export
 
 
+def _first_lines(head: bytes, profile: Profile) -> tuple[list[list[str]], list[str | None]]:
+    """The first lines of a CSV as cells, each split by its own likeliest separator (None for a
+    line without any), to look for the header among them."""
+    text = head.decode("utf-8-sig", errors="ignore")
+    lines = text.split("\n")
+    if len(head) >= 1_000_000 and len(lines) > 1:
+        lines.pop()  # cut by the end of the first megabyte
+    lines = lines[: max(HEADER_SEARCH, profile.header_row or 0)]
+    rows: list[list[str]] = []
+    delimiters: list[str | None] = []
+    for line in lines:
+        line = line.rstrip("\r")
+        counts = {d: line.count(d) for d in (";", ",", "\t")}
+        best = max(counts, key=lambda d: counts[d])
+        delimiter = best if counts[best] else None
+        cells = (
+            next(csv.reader(io.StringIO(line, newline=""), delimiter=delimiter), [])
+            if delimiter
+            else [line]
+        )
+        rows.append(cells)
+        delimiters.append(delimiter)
+    if not any(delimiters) and lines:
+        _delimiter(lines[0])  # raises: no separator anywhere
+    return rows, delimiters
+
+
 def _read_csv_export(
-    source: Path, head: bytes, pending: Future[_Scan] | None, scan: _Scan | None = None
+    source: Path,
+    head: bytes,
+    pending: Future[_Scan] | None,
+    scan: _Scan | None = None,
+    profile: Profile = NO_PROFILE,
 ) -> RawExport:
     """A UTF-8 CSV, with its scan done (`scan`) or under way (`pending`)."""
-    text = head.decode("utf-8-sig", errors="ignore")
-    first_line = text.split("\n", 1)[0]
-    delimiter = _delimiter(first_line)
-    header = next(csv.reader(io.StringIO(first_line, newline=""), delimiter=delimiter))
-    header[0] = header[0].lstrip("\ufeff")
-    positions, written, ignored = _map_headers(header)
+    rows, delimiters = _first_lines(head, profile)
+    index = find_header(rows, profile)
+    delimiter = delimiters[index]
+    if delimiter is None:
+        raise ImportFileError(
+            f"Séparateur introuvable dans la ligne d'en-tête (ligne {index + 1}) : le fichier "
+            "doit être un CSV séparé par « ; » ou « , »."
+        )
+    header = rows[index]
+    positions, written, ignored = _map_headers(header, profile)
     return RawExport(
         written,
         ignored,
@@ -755,6 +956,8 @@ def _read_csv_export(
         lines_in_file=scan.lines if scan else 0,  # Windows-1252 -> UTF-8 keeps every line break
         sha256_=scan.sha256 if scan else "",
         scan=pending,
+        header_line=index + 1,
+        profile=profile,
     )
 
 
@@ -804,25 +1007,41 @@ _CHRONOLOGY = (
 )
 
 
-def parse_date(text: str) -> date | None:
-    """`YYYY-MM-DD` or `DD/MM/YYYY`, optionally with a time (dropped); None when empty.
+# Excel's date serial numbers: days since 30/12/1899, read as dates between 1990 and 2099 only,
+# so that an ordinary number is never taken for a date.
+_SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
+SERIAL_RANGE = (32874, 73050)  # 01/01/1990 .. 31/12/2099
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_date(text: str, date_format: str | None = None) -> date | None:
+    """`YYYY-MM-DD` or `DD/MM/YYYY`, optionally with a time (dropped), or an Excel serial
+    number; `date_format` (a profile's, strptime) is tried first. None when empty.
 
     Raises ValueError for anything else, including impossible dates such as 31/02/2025.
     """
     text = text.strip()
     if not text:
         return None
+    if date_format:
+        try:
+            return datetime.strptime(text, date_format).date()
+        except ValueError:
+            pass
     match = _DATE.fullmatch(text)
     if not match:
+        serial = _SERIAL.fullmatch(text)
+        if serial and SERIAL_RANGE[0] <= int(serial[1]) <= SERIAL_RANGE[1]:
+            return _EXCEL_EPOCH + timedelta(days=int(serial[1]))
         raise ValueError(text)
     g = match.groupdict()
     year, month, day = (g["y1"], g["m1"], g["d1"]) if g["y1"] else (g["y2"], g["m2"], g["d2"])
     return date(int(year), int(month), int(day))
 
 
-def _readable(text: str) -> date | None:
+def _readable(text: str, date_format: str | None = None) -> date | None:
     try:
-        return parse_date(text)
+        return parse_date(text, date_format)
     except ValueError:
         return None
 
@@ -856,17 +1075,6 @@ class Prepared:
             index, "reference", pa.array([reference] * len(self.accepted))
         )
         return replace(self, accepted=table)
-
-
-def _vocabularies(objects: tuple[str, ...]) -> dict[str, Vocabulary]:
-    return {
-        "channel": CHANNELS,
-        "response_channel": CHANNELS,
-        "nature": NATURES,
-        "object": object_vocabulary(objects),
-        "risk_carrier": RISK_CARRIERS,
-        "mediator": MEDIATORS,
-    }
 
 
 def _labels(vocabulary: Vocabulary) -> str:
@@ -907,7 +1115,8 @@ def _prepare(
     sha256: str,
 ) -> Prepared:
     present = [c for c in CANONICAL if c in raw.headers]
-    vocabularies = _vocabularies(objects)
+    vocabularies = enum_vocabularies(objects)
+    profile = raw.profile
     dates = [c for c in present if c in DATE_COLUMNS]
     enums = [c for c in present if c in vocabularies]
 
@@ -916,7 +1125,7 @@ def _prepare(
     if dates:
         union = " UNION ".join(f"SELECT {c} AS text FROM raw" for c in dates)
         texts = [r[0] for r in con.execute(f"SELECT DISTINCT text FROM ({union})").fetchall()]
-        parsed = [(t, _readable(t)) for t in texts if t is not None]
+        parsed = [(t, _readable(t, profile.date_format)) for t in texts if t is not None]
         day_map = pd.DataFrame(
             [(t, d) for t, d in parsed if d is not None], columns=["text", "day"]
         )
@@ -925,16 +1134,26 @@ def _prepare(
         con.execute("CREATE TEMP TABLE day_map AS SELECT text, day::DATE AS day FROM day_map_frame")
         con.unregister("day_map_frame")
     for column in enums:
-        keys = value_keys(vocabularies[column])
+        keys = profile.value_keys(column, vocabularies[column])
         texts = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM raw").fetchall()]
+        fallback = profile.fallback.get(column)
+        pairs = [(t, keys.get(fold(t), fallback)) for t in texts if t is not None]
         mapping = pd.DataFrame(
-            [(t, keys[fold(t)]) for t in texts if t is not None and fold(t) in keys],
-            columns=["text", "value"],
-            dtype=object,
+            [(t, v) for t, v in pairs if v is not None], columns=["text", "value"], dtype=object
         )
         con.register(f"map_{column}_frame", mapping)
         con.execute(f"CREATE TEMP TABLE map_{column} AS SELECT * FROM map_{column}_frame")
         con.unregister(f"map_{column}_frame")
+        if fallback is not None:  # the values replaced, as they will read once trimmed
+            replaced = pd.DataFrame(
+                {"text": sorted({t.strip() for t in texts if t and fold(t) not in keys})},
+                dtype=object,
+            )
+            con.register(f"fallback_{column}_frame", replaced)
+            con.execute(
+                f"CREATE TEMP TABLE fallback_{column} AS SELECT text FROM fallback_{column}_frame"
+            )
+            con.unregister(f"fallback_{column}_frame")
 
     # One copy of the rows: every cell trimmed, plus the value read from dates and lists.
     # Trimming cell by cell is costly: first one look at each whole row for white space at the
@@ -1094,6 +1313,18 @@ def _prepare(
             WHERE {c} IS NOT NULL AND v_{c} IS NULL"""
         for c in enums
         if not COLUMN_BY_NAME[c].required
+    ] + [
+        f"""SELECT reference, 'valeur_inconnue' AS kind, '{c}' AS field, {c} AS value,
+               {
+            _quote(
+                f"{_UNKNOWN[c]}, remplacé par « {label(vocabularies[c], fallback)} » "
+                "(valeur de repli du profil d'import)"
+            )
+        } AS message
+            FROM n ANTI JOIN dropped USING ({LINE})
+            WHERE {c} IN (SELECT text FROM fallback_{c})"""
+        for c, fallback in profile.fallback.items()
+        if c in enums
     ]
     value_findings = (
         con.execute(" UNION ALL ".join(unknown)).df()
@@ -1112,7 +1343,7 @@ def _prepare(
             con.execute(f"ALTER TABLE t RENAME COLUMN v_{column} TO {column}")
     con.execute("ALTER TABLE t RENAME TO accepted")
     for table in ("day_map", "problems", "repeated", "dropped", "line_offsets", "blank_offsets",
-                  *(f"map_{c}" for c in enums)):  # fmt: skip
+                  *(f"map_{c}" for c in enums), *(f"fallback_{c}" for c in enums)):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return Prepared(
         file_name=file_name,
@@ -1487,8 +1718,10 @@ def _load(
     return _report(prepared, written, import_id)
 
 
-def read_and_prepare(path: Path, *, import_day: date, objects: tuple[str, ...]) -> Prepared:
-    raw = read_export(path)
+def read_and_prepare(
+    path: Path, *, import_day: date, objects: tuple[str, ...], profile: Profile = NO_PROFILE
+) -> Prepared:
+    raw = read_export(path, profile)
     return prepare(raw, import_day=import_day, objects=objects, file_name=path.name)
 
 
@@ -1499,11 +1732,12 @@ def import_file(
     import_day: date,
     imported_at: datetime,
     objects: tuple[str, ...],
+    profile: Profile = NO_PROFILE,
 ) -> ImportReport:
     """Read, check and load one export in one transaction of the store's own connection (the
     rows are read once and never leave DuckDB); raises ImportFileError, the database unchanged,
-    when the file cannot be used."""
-    raw = read_export(path)
+    when the file cannot be used. `profile` maps the export of another tool (profiles.py)."""
+    raw = read_export(path, profile)
 
     def attempt() -> ImportReport:
         with store.transaction() as cur:

@@ -172,6 +172,14 @@ SETTINGS: tuple[Setting, ...] = (
         "vide : aucun utilisateur connecté n'a de rôle.",
         _optional_path,
     ),
+    Setting(
+        "profiles_dir",
+        "CPMS_PROFILES_DIR",
+        "data/profils",
+        "Dossier des profils d'import (fichiers TOML) : `import --profile NOM` y cherche "
+        "`NOM.toml`, et la page d'import y enregistre les correspondances saisies à l'écran.",
+        Path,
+    ),
     # E-mail (`digest` and `report --mail-to`, cpms_metrics/mail).
     Setting(
         "smtp_host",
@@ -254,6 +262,7 @@ class Settings:
     objects: tuple[str, ...] = ("adhesion", "resiliation", "cotisation", "remboursement", "autre")
     memory_limit: str = "1GB"
     roles_file: Path | None = None
+    profiles_dir: Path = Path("data/profils")
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_starttls: bool = False
