@@ -38,21 +38,40 @@ def _block(status: pd.Series, days: pd.Series) -> dict[str, Any]:
         "late": late,
         "overdue": overdue,
         "pending": int(counts.get("pending", 0)),
+        "untracked": int(counts.get("untracked", 0)),
         "compliance_rate": _rate(on_time, on_time + late + overdue),
         "median_days": _quantile(days, 0.5),
         "p90_days": _quantile(days, 0.9),
     }
 
 
-def _status(done: pd.Series, due: pd.Series, as_of: pd.Timestamp) -> pd.Series:
+def _status(
+    done: pd.Series, due: pd.Series, as_of: pd.Timestamp, untracked: pd.Series | None = None
+) -> pd.Series:
+    untracked = pd.Series(False, index=done.index) if untracked is None else untracked
     return pd.Series(
         np.select(
-            [done.notna() & (done <= due), done.notna(), as_of > due],
-            ["on_time", "late", "overdue"],
+            [untracked, done.notna() & (done <= due), done.notna(), as_of > due],
+            ["untracked", "on_time", "late", "overdue"],
             "pending",
         ),
         index=done.index,
     )
+
+
+def _untracked(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Steps no file tracked (export-format.md): a case whose file had no acknowledgement (or
+    answer) column and that has no such date at all; an answer also stands for the
+    acknowledgement. A frame without the `*_tracked` columns tracks everything."""
+
+    def flag(column: str) -> pd.Series:
+        if column not in df.columns:
+            return pd.Series(True, index=df.index)
+        return df[column].fillna(True).astype(bool)
+
+    answer = ~flag("answer_tracked") & df["responded_on"].isna()
+    ack = ~flag("ack_tracked") & df["acknowledged_on"].isna() & df["responded_on"].isna()
+    return ack, answer
 
 
 def kpis(
@@ -85,8 +104,9 @@ def kpis(
 
     answer_done = seen("responded_on")
     ack_done = pd.concat([seen("acknowledged_on"), answer_done], axis=1).min(axis=1)
-    ack_status = _status(ack_done, ack_due, cutoff)
-    answer_status = _status(answer_done, answer_due, cutoff)
+    ack_untracked, answer_untracked = _untracked(df)
+    ack_status = _status(ack_done, ack_due, cutoff, ack_untracked)
+    answer_status = _status(answer_done, answer_due, cutoff, answer_untracked)
     ack_days = (ack_done - start).dt.days
     answer_days = (answer_done - start).dt.days
     escalated = seen("mediator_referred_on").notna()
@@ -177,10 +197,12 @@ def _backlog_and_due(
     acknowledged = pd.concat(
         [df["acknowledged_on"].where(df["acknowledged_on"] <= cutoff), answered], axis=1
     ).min(axis=1)
-    is_open = answered.isna()
-    ack_late = is_open & acknowledged.isna() & (cutoff > ack_due)
+    ack_untracked, answer_untracked = _untracked(df)
+    is_open = answered.isna() & ~answer_untracked
+    ack_pending = acknowledged.isna() & ~ack_untracked
+    ack_late = is_open & ack_pending & (cutoff > ack_due)
     answer_late = is_open & (cutoff > answer_due)
-    next_due = ack_due.where(acknowledged.isna(), answer_due)
+    next_due = ack_due.where(ack_pending, answer_due)
     soon = is_open & ~ack_late & ~answer_late & ((next_due - cutoff).dt.days <= 3)
 
     def within(dates: pd.Series) -> pd.Series:
@@ -192,9 +214,12 @@ def _backlog_and_due(
             keep &= month <= month_to
         return keep
 
-    def block(done: pd.Series, due: pd.Series) -> dict[str, Any]:
-        status = _status(done, due, cutoff)[within(due)]
-        counts = {s: int((status == s).sum()) for s in ("on_time", "late", "overdue", "pending")}
+    def block(done: pd.Series, due: pd.Series, untracked: pd.Series) -> dict[str, Any]:
+        status = _status(done, due, cutoff, untracked)[within(due)]
+        counts = {
+            s: int((status == s).sum())
+            for s in ("on_time", "late", "overdue", "pending", "untracked")
+        }
         judged = counts["on_time"] + counts["late"] + counts["overdue"]
         return {**counts, "compliance_rate": _rate(counts["on_time"], judged)}
 
@@ -207,8 +232,8 @@ def _backlog_and_due(
             "due_within_3_days": int(soon.sum()),
         },
         "due": {
-            "ack": block(acknowledged, ack_due),
-            "response": block(answered, answer_due),
+            "ack": block(acknowledged, ack_due, ack_untracked),
+            "response": block(answered, answer_due, answer_untracked),
             "referrals": int(within(referred).sum()),
         },
     }

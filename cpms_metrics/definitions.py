@@ -40,6 +40,13 @@ STATUS_HELP = {
     "overdue": "Pas encore fait, et l'échéance est dépassée à la date d'arrêté.",
     "pending": "Pas encore fait, et l'échéance n'est pas encore dépassée : pas encore jugé.",
 }
+# A step no imported file tracks (export-format.md): in no status above and in no rate.
+UNTRACKED_LABEL = "Non suivi"
+UNTRACKED_HELP = (
+    "Dossiers dont aucun fichier importé ne donne cette étape (pas de colonne de date d'accusé "
+    "de réception, ou de réponse) et pour lesquels rien ne l'enregistre : ni jugés, ni comptés "
+    "dans le taux."
+)
 STEP_LABELS = {"ack": "Accusé de réception", "response": "Réponse"}
 RATE_RULE = (
     "Dans les délais / (dans les délais + en retard + hors délai en cours) : les dossiers encore "

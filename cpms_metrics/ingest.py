@@ -1381,6 +1381,7 @@ class ImportReport:
     ignored_headers: list[str]
     import_id: int | None = None  # None for a preview
     stale: int = 0  # rows equal to an earlier version of their case: not applied
+    untracked_steps: tuple[str, ...] = ()  # "acknowledged_on", "responded_on": not in the file
 
     @property
     def loaded_anything(self) -> bool:
@@ -1400,6 +1401,12 @@ class ImportReport:
             lines.append(f"Doublons identiques ignorés : {self.duplicates}")
         if self.ignored_headers:
             lines.append("Colonnes ignorées : " + ", ".join(self.ignored_headers))
+        if self.untracked_steps:
+            steps = " ni ".join(_STEP_NAMES[s] for s in self.untracked_steps)
+            lines.append(
+                f"Étapes non suivies : le fichier ne donne pas la {steps} ; ses nouveaux "
+                "dossiers comptent en « non suivi » et dans aucun taux de cette étape"
+            )
         return lines
 
 
@@ -1540,6 +1547,9 @@ def preview(store: Store, prepared: Prepared) -> ImportReport:
     return _report(prepared, _Written(added, updated, unchanged, stale, findings), None)
 
 
+_STEP_NAMES = {"acknowledged_on": "date d'accusé de réception", "responded_on": "date de réponse"}
+
+
 def _report(prepared: Prepared, written: _Written, import_id: int | None) -> ImportReport:
     return ImportReport(
         file_name=prepared.file_name,
@@ -1555,6 +1565,7 @@ def _report(prepared: Prepared, written: _Written, import_id: int | None) -> Imp
         ignored_headers=prepared.ignored_headers,
         import_id=import_id,
         stale=written.stale,
+        untracked_steps=tuple(s for s in _STEP_NAMES if s not in prepared.columns),
     )
 
 
@@ -1619,15 +1630,27 @@ def _write(
             cur, calendar, f"SELECT received_on FROM staged UNION SELECT {sent} FROM staged s"
         )
         names = ", ".join(prepared.columns)
+        # A step an export does not give is not tracked for its new cases (export-format.md);
+        # a case typed in the dashboard tracks both.
+        tracked = ", ".join(
+            "TRUE" if step in prepared.columns or not export else "FALSE"
+            for step in ("acknowledged_on", "responded_on")
+        )
         cur.execute(
-            f"""INSERT INTO complaints ({names}, source, updated_at, {", ".join(DUE_COLUMNS)})
-                SELECT s.*, $source, $at, r.ack_due, r.answer_due, a.ack_due, a.answer_due
+            f"""INSERT INTO complaints ({names}, source, updated_at, {", ".join(DUE_COLUMNS)},
+                                        ack_tracked, answer_tracked)
+                SELECT s.*, $source, $at, r.ack_due, r.answer_due, a.ack_due, a.answer_due,
+                       {tracked}
                 FROM staged s ANTI JOIN complaints c USING (reference)
                 LEFT JOIN due_dates r ON r.policy = 'cpms' AND r.start_date = s.received_on
                 LEFT JOIN due_dates a
                     ON a.policy = 'acpr' AND a.start_date = coalesce({sent}, s.received_on)""",
             {"at": at, "source": source},
         )
+    for step, flag in (("acknowledged_on", "ack_tracked"), ("responded_on", "answer_tracked")):
+        if step in prepared.columns and (updated or unchanged):  # this file tracks the step
+            cur.execute(f"""UPDATE complaints SET {flag} = TRUE
+                            WHERE NOT {flag} AND reference IN (SELECT reference FROM staged)""")
     refresh_due_dates(cur, calendar)
     findings = _refresh_findings(cur, prepared)
     # Real data now: the dashboard's "Données d'exemple" notice ends (demo.load_sample sets the

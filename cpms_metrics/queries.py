@@ -20,6 +20,8 @@ from .settings import POLICIES
 from .store import Store
 
 STATUSES = ("on_time", "late", "overdue", "pending")
+# A step no file of the case tracks (export-format.md): in no status above and in no rate.
+UNTRACKED = "untracked"
 
 # Dimensions a breakdown may group by: allow-listed, never taken from user text.
 DIMENSIONS = {
@@ -95,7 +97,7 @@ _COUNTS = ",\n".join(
         *(
             f"count_if(is_complaint AND {column} = '{status}') AS {step}_{status}"
             for step, column in _STEP_STATUS.items()
-            for status in STATUSES
+            for status in (*STATUSES, UNTRACKED)
         ),
         "count_if(is_complaint AND escalated) AS escalated",
         """count_if(is_complaint AND channel IN ('email', 'courrier') AND answer_done_on IS NOT NULL
@@ -106,8 +108,9 @@ _COUNTS = ",\n".join(
 )
 COUNT_COLUMNS = (
     "complaints", "non_complaints",
-    "ack_on_time", "ack_late", "ack_overdue", "ack_pending",
+    "ack_on_time", "ack_late", "ack_overdue", "ack_pending", "ack_untracked",
     "response_on_time", "response_late", "response_overdue", "response_pending",
+    "response_untracked",
     "escalated", "written_answered", "same_channel",
 )  # fmt: skip
 # Median and 90th percentile (linear interpolation), over complaints done by the as-of date.
@@ -191,6 +194,7 @@ def _status_block(row: Mapping[Any, Any], prefix: str) -> dict[str, Any]:
         "late": int(row[f"{prefix}_late"]),
         "overdue": int(row[f"{prefix}_overdue"]),
         "pending": int(row[f"{prefix}_pending"]),
+        "untracked": int(row[f"{prefix}_untracked"]),
         "compliance_rate": compliance_rate(row, prefix),
         "median_days": _as_float(row[f"{prefix}_median_days"]),
         "p90_days": _as_float(row[f"{prefix}_p90_days"]),
@@ -233,7 +237,7 @@ def _due_counts(scope: Scope) -> str:
             ("ack", "ack_status", "ack_due"),
             ("response", "answer_status", "answer_due"),
         )
-        for status in STATUSES
+        for status in (*STATUSES, UNTRACKED)
     ]
     counts.append(
         "count_if(is_complaint AND escalated AND "
@@ -262,7 +266,9 @@ def backlog_and_due(store: Store, scope: Scope) -> tuple[dict[str, int], dict[st
     backlog = {key: row[key] for key in BACKLOG_KEYS}
     due: dict[str, Any] = {}
     for step in ("ack", "response"):
-        block: dict[str, Any] = {status: row[f"due_{step}_{status}"] for status in STATUSES}
+        block: dict[str, Any] = {
+            status: row[f"due_{step}_{status}"] for status in (*STATUSES, UNTRACKED)
+        }
         block["compliance_rate"] = rate(
             block["on_time"], block["on_time"] + block["late"] + block["overdue"]
         )

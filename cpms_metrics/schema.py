@@ -116,6 +116,14 @@ def _v6(cur: Cursor) -> None:
         cur.execute(f"SET TimeZone = '{session_zone}'")
 
 
+def _v7(cur: Cursor) -> None:
+    # Whether the files that brought a case track its acknowledgement / its answer: a file with
+    # no such column leaves the step untracked (export-format.md, ingest._write). Cases already
+    # stored came from the canonical format or the form: tracked.
+    cur.execute("ALTER TABLE complaints ADD COLUMN ack_tracked BOOLEAN DEFAULT TRUE")
+    cur.execute("ALTER TABLE complaints ADD COLUMN answer_tracked BOOLEAN DEFAULT TRUE")
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     _v1,
     _v2,
@@ -123,6 +131,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     _v4,
     _v5,
     _v6,
+    _v7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -186,19 +195,23 @@ FROM complaints c CROSS JOIN (VALUES ('cpms'), ('acpr')) p(policy);
 CREATE OR REPLACE MACRO case_status(as_of, pol) AS TABLE
 SELECT
     *,
-    CASE WHEN ack_done_on IS NOT NULL
+    CASE WHEN ack_untracked THEN 'untracked'
+         WHEN ack_done_on IS NOT NULL
          THEN CASE WHEN ack_done_on <= ack_due THEN 'on_time' ELSE 'late' END
          WHEN as_of > ack_due THEN 'overdue' ELSE 'pending' END AS ack_status,
-    CASE WHEN answer_done_on IS NOT NULL
+    CASE WHEN answer_untracked THEN 'untracked'
+         WHEN answer_done_on IS NOT NULL
          THEN CASE WHEN answer_done_on <= answer_due THEN 'on_time' ELSE 'late' END
          WHEN as_of > answer_due THEN 'overdue' ELSE 'pending' END AS answer_status,
     ack_done_on - clock_start AS ack_days,
     answer_done_on - clock_start AS answer_days,
     mediator_referred_on IS NOT NULL AND mediator_referred_on <= as_of AS escalated,
-    -- The backlog (rules §7): a complaint still without an answer, and its next deadline.
-    is_complaint AND answer_done_on IS NULL AS is_open,
-    CASE WHEN ack_done_on IS NULL THEN 'ack' ELSE 'answer' END AS next_step,
-    CASE WHEN ack_done_on IS NULL THEN ack_due ELSE answer_due END AS next_due,
+    -- The backlog (rules §7): a complaint still without an answer, and its next deadline. A
+    -- complaint whose answer is not tracked is in no backlog figure: nothing says it is open.
+    is_complaint AND answer_done_on IS NULL AND NOT answer_untracked AS is_open,
+    CASE WHEN ack_done_on IS NULL AND NOT ack_untracked THEN 'ack' ELSE 'answer' END AS next_step,
+    CASE WHEN ack_done_on IS NULL AND NOT ack_untracked THEN ack_due ELSE answer_due END
+        AS next_due,
     -- "Mauvaise orientation" (rules §4): an escalated complaint whose recorded mediator is not the
     -- one its risk carrier calls for.
     is_complaint AND mediator_referred_on IS NOT NULL AND mediator_referred_on <= as_of
@@ -213,7 +226,12 @@ FROM (
             CASE WHEN acknowledged_on <= as_of THEN acknowledged_on END,
             CASE WHEN responded_on <= as_of THEN responded_on END
         ) AS ack_done_on,
-        CASE WHEN responded_on <= as_of THEN responded_on END AS answer_done_on
+        CASE WHEN responded_on <= as_of THEN responded_on END AS answer_done_on,
+        -- A step not tracked (export-format.md): no file of the case gave it and nothing
+        -- records it (an answer also stands for the acknowledgement). In no status or rate.
+        NOT coalesce(ack_tracked, TRUE) AND acknowledged_on IS NULL AND responded_on IS NULL
+            AS ack_untracked,
+        NOT coalesce(answer_tracked, TRUE) AND responded_on IS NULL AS answer_untracked
     FROM complaints
     WHERE received_on <= as_of
 );

@@ -30,10 +30,21 @@ def executive_summary(now: dict[str, Any], before: dict[str, Any] | None, filter
         for rate, what in ((ack, "accusés de réception"), (response, "réponses"))
         if rate is not None
     ]
+    untracked = [
+        (now[step]["untracked"], what)
+        for step, what in (("ack", "accusés de réception"), ("response", "réponses"))
+        if now[step].get("untracked")
+    ]
     if judged:
         text += f"{' et '.join(judged)} ont respecté les délais ({policy}). "
-    else:
+    elif not untracked:
         text += "Aucun délai n'est encore échu : la conformité ne peut pas encore être jugée. "
+    for count, what in untracked:
+        text += (
+            f"Les {what} ne sont pas suivis pour "
+            f"{count_noun(count, 'réclamation', 'réclamations')} (les fichiers importés ne les "
+            "donnent pas) : elles sont hors de ce taux. "
+        )
     text += _backlog(now) + " "
     escalated = now["escalation"]["escalated"]
     if escalated:

@@ -14,7 +14,15 @@ import streamlit as st
 
 from cpms_metrics.access import Access, mask_nirs_in_frame
 from cpms_metrics.charts import rate_chart, status_chart
-from cpms_metrics.definitions import FIGURES, STATUS_HELP, STATUS_LABELS, STEP_LABELS, Figure
+from cpms_metrics.definitions import (
+    FIGURES,
+    STATUS_HELP,
+    STATUS_LABELS,
+    STEP_LABELS,
+    UNTRACKED_HELP,
+    UNTRACKED_LABEL,
+    Figure,
+)
 from cpms_metrics.fields import (
     CHANNELS,
     MEDIATOR_ADDRESSES,
@@ -120,6 +128,19 @@ def rate_base(figure: Figure, figures: dict[str, Any]) -> str | None:
     return count_noun(figures["complaints"], "réclamation", "réclamations")
 
 
+def untracked_cases(figure: Figure, figures: dict[str, Any]) -> int:
+    """How many complaints a compliance rate of `kpis` leaves out as not tracked (0 else)."""
+    if not figure.is_rate or figure.keys[-1] != "compliance_rate":
+        return 0
+    block = reduce(getitem, figure.keys[:-1], figures)
+    return int(block.get("untracked", 0))
+
+
+def untracked_note(count: int) -> str:
+    """`12 dossiers non suivis, hors de ce taux`: what a rate leaves out."""
+    return count_noun(count, "dossier non suivi", "dossiers non suivis") + ", hors de ce taux"
+
+
 def figure_card(
     figure: Figure,
     figures: dict[str, Any],
@@ -135,8 +156,18 @@ def figure_card(
     help = figure.definition + extra
     if (base := rate_base(figure, figures)) is not None:
         help += f" Calculé sur {base}."
-        rate_card(title or figure.label, value, old, lower_is_better=figure.lower_is_better,
-                  help=help)  # fmt: skip
+        untracked = untracked_cases(figure, figures)
+        if untracked:
+            help += f" {UNTRACKED_LABEL} : {UNTRACKED_HELP}"
+            block = reduce(getitem, figure.keys[:-1], figures)
+        if untracked and not any(block[s] for s in STATUS_LABELS):
+            # Only untracked cases: not "—" (nothing to judge yet) but "not tracked".
+            _card(title or figure.label, UNTRACKED_LABEL, None, False, help)
+        else:
+            rate_card(title or figure.label, value, old, lower_is_better=figure.lower_is_better,
+                      help=help)  # fmt: skip
+        if untracked:
+            st.caption(untracked_note(untracked))
     else:
         count_card(title or figure.label, value, old, lower_is_better=figure.lower_is_better,
                    help=help)  # fmt: skip
@@ -166,6 +197,11 @@ def status_cards(figures: dict[str, Any], step: str, done: str) -> None:
                 help=f"{STEP_LABELS[step]} : {STATUS_HELP[status][0].lower()}"
                 f"{STATUS_HELP[status][1:]}",
             )  # fmt: skip
+    if block.get("untracked"):
+        st.caption(
+            f"{UNTRACKED_LABEL} ({STEP_SHORT[step]}) : {format_count(block['untracked'])}. "
+            + UNTRACKED_HELP
+        )
     with cards[5]:
         st.metric(
             f"Délai médian ({STEP_SHORT[step]})",

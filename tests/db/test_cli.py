@@ -73,7 +73,11 @@ def test_unusable_files_exit_2_with_a_message_and_change_nothing(tmp_path):
 def test_kpis_json_and_table(tmp_path):
     db = tmp_path / "db.duckdb"
     export = tmp_path / "e.csv"
-    export.write_text(GOOD)
+    # The file gives the acknowledgement and answer columns (empty): both steps are tracked.
+    export.write_text(
+        "reference;received_on;channel;nature;object;acknowledged_on;responded_on\n"
+        "R1;2025-02-03;email;reclamation;adhesion;;\n"
+    )
     run("import", str(export), db=db)
     done = run(
         "kpis", "--as-of", "2025-03-01", "--policy", "acpr", "--from", "2025-01", "--json", db=db

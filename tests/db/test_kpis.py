@@ -58,6 +58,7 @@ def test_full_period_cpms(loaded):
         "late": 1,  # B
         "overdue": 1,  # D
         "pending": 1,  # E: its AR of 04-02 has not happened by 03-31
+        "untracked": 0,  # every step tracked by the file
         "compliance_rate": 3 / 5,
         "median_days": 5.5,  # days 3, 4, 7, 15
         "p90_days": pytest.approx(12.6),  # 7 + 0.7 × (15 − 7)
@@ -68,6 +69,7 @@ def test_full_period_cpms(loaded):
         "late": 1,  # B
         "overdue": 0,
         "pending": 2,  # D, E
+        "untracked": 0,
         "compliance_rate": 3 / 4,
         "median_days": 33.0,  # days 7, 21, 45, 64
         "p90_days": pytest.approx(58.3),  # 45 + 0.7 × (64 − 45)
@@ -273,8 +275,22 @@ def test_deadlines_that_fell_in_a_month(loaded):
     # AR due in March: D (03-13), not done -> overdue. Answers due in March: A (03-06, answered
     # 02-20: on time) and B (03-15, answered 03-20: late). Referred in March: B (03-25).
     assert result["due"] == {
-        "ack": {"on_time": 0, "late": 0, "overdue": 1, "pending": 0, "compliance_rate": 0.0},
-        "response": {"on_time": 1, "late": 1, "overdue": 0, "pending": 0, "compliance_rate": 0.5},
+        "ack": {
+            "on_time": 0,
+            "late": 0,
+            "overdue": 1,
+            "pending": 0,
+            "untracked": 0,
+            "compliance_rate": 0.0,
+        },
+        "response": {
+            "on_time": 1,
+            "late": 1,
+            "overdue": 0,
+            "pending": 0,
+            "untracked": 0,
+            "compliance_rate": 0.5,
+        },
         "referrals": 1,
     }
     february = kpis(loaded, as_of=date(2025, 3, 31), month_from="2025-02", month_to="2025-02")
@@ -282,7 +298,7 @@ def test_deadlines_that_fell_in_a_month(loaded):
     # referred in February: H (02-01), although H was received in December.
     assert february["due"]["ack"]["on_time"] == 1
     assert february["due"]["response"] == {
-        "on_time": 1, "late": 0, "overdue": 0, "pending": 0, "compliance_rate": 1.0,
+        "on_time": 1, "late": 0, "overdue": 0, "pending": 0, "untracked": 0, "compliance_rate": 1.0,
     }  # fmt: skip
     assert february["due"]["referrals"] == 1
     # Nothing fell due in a month with no deadline: no rate, never 0 % or 100 %.

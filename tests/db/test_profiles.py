@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import sys
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
@@ -223,7 +225,7 @@ def test_profile_header_row_and_date_format(store, tmp_path):
 
 def test_cli_drafts_a_profile_then_imports_with_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CPMS_PROFILES_DIR", str(tmp_path))
-    path, months = foreign_export(tmp_path / "complaints.csv", rows=40)
+    path, _ = foreign_export(tmp_path / "complaints.csv", rows=40)
     draft = tmp_path / "brouillon.toml"
     assert cli.main(["profile", str(path), "--out", str(draft)]) == 0
     text = draft.read_text(encoding="utf-8")
@@ -237,3 +239,95 @@ def test_cli_drafts_a_profile_then_imports_with_it(tmp_path, monkeypatch, capsys
     bad = write_profile(tmp_path, PROFILE.replace('"Web" = "email"', '"Web" = "web"'), "bad.toml")
     assert cli.main(["import", str(path), "--db", str(db), "--profile", str(bad)]) == 2
     assert "values.channel.Web" in capsys.readouterr().err
+
+
+# --- Steps a file does not track ---------------------------------------------------------------
+
+
+def test_steps_the_file_does_not_give_are_untracked_never_zero_percent(store, tmp_path):
+    path, _ = foreign_export(tmp_path / "complaints.csv")
+    profile = load_profile(str(write_profile(tmp_path)), folder=None, objects=OBJECTS)
+    run(store, path, profile)
+    result = kpis(store, as_of=DAY)
+    for step in ("ack", "response"):
+        block = result[step]
+        assert block["untracked"] == result["complaints"] == 600
+        assert (block["on_time"], block["late"], block["overdue"], block["pending"]) == (0,) * 4
+        assert block["compliance_rate"] is None and block["median_days"] is None
+        assert result["due"][step]["untracked"] == 600
+        assert result["due"][step]["compliance_rate"] is None
+    assert all(m["ack_compliance_rate"] is None for m in result["by_month"])
+    assert all(m["response_compliance_rate"] is None for m in result["by_month"])
+    assert result["backlog"] == {
+        "open": 0, "ack_overdue": 0, "response_overdue": 0, "due_within_3_days": 0,
+    }  # fmt: skip
+
+
+def test_a_step_recorded_by_an_earlier_file_or_later_stays_tracked(store, tmp_path):
+    header = "reference;received_on;channel;nature;object"
+    first = tmp_path / "first.csv"
+    first.write_text(
+        f"{header};acknowledged_on;responded_on\n"
+        "R1;2025-03-03;email;reclamation;autre;2025-03-05;\n"
+        "R2;2025-03-03;email;reclamation;autre;;\n",
+        encoding="utf-8",
+    )
+    run(store, first)
+    second = tmp_path / "second.csv"  # no acknowledgement column, no answer column
+    second.write_text(
+        f"{header}\nR1;2025-03-03;email;reclamation;autre\n"
+        "R2;2025-03-03;email;reclamation;autre\nR3;2025-03-03;email;reclamation;autre\n",
+        encoding="utf-8",
+    )
+    run(store, second)
+    result = kpis(store, as_of=date(2025, 6, 30))
+    # R1 and R2: their first file tracked both steps; R3's file tracks neither
+    assert (result["ack"]["on_time"], result["ack"]["overdue"], result["ack"]["untracked"]) == (
+        1, 1, 1,
+    )  # fmt: skip
+    assert (result["response"]["overdue"], result["response"]["untracked"]) == (2, 1)
+    assert result["backlog"]["open"] == 2  # R3's answer is not tracked: not open
+    third = tmp_path / "third.csv"  # a later file gives R3's acknowledgement
+    third.write_text(
+        f"{header};acknowledged_on\nR3;2025-03-03;email;reclamation;autre;2025-03-20\n",
+        encoding="utf-8",
+    )
+    run(store, third)
+    assert kpis(store, as_of=date(2025, 6, 30))["ack"]["late"] == 1
+
+
+def test_untracked_steps_match_the_independent_peer(store, tmp_path):
+    """benchmarks/pandas_peer.py computes the same figures from the stored cases."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import pandas_peer
+
+    path, _ = foreign_export(tmp_path / "complaints.csv", rows=300)
+    profile = load_profile(str(write_profile(tmp_path)), folder=None, objects=OBJECTS)
+    run(store, path, profile)
+    canonical = tmp_path / "canonical.csv"
+    canonical.write_text(
+        "reference;received_on;channel;nature;object;acknowledged_on;responded_on\n"
+        + "".join(
+            f"C{n};2025-{1 + n % 12:02d}-10;email;reclamation;autre;"
+            f"{f'2025-{1 + n % 12:02d}-15' if n % 3 else ''};"
+            f"{f'2025-{1 + n % 12:02d}-28' if n % 4 else ''}\n"
+            for n in range(120)
+        ),
+        encoding="utf-8",
+    )
+    run(store, canonical)
+    with store.cursor() as cur:
+        frame = cur.execute("SELECT * FROM complaints").df()
+    for column in ("received_on", "sent_on", "acknowledged_on", "responded_on",
+                   "mediator_referred_on"):  # fmt: skip
+        frame[column] = pd.to_datetime(frame[column])
+    for as_of, policy, period in (
+        (DAY, "cpms", (None, None)),
+        (date(2025, 6, 30), "acpr", ("2025-02", "2025-05")),
+    ):
+        ours = kpis(store, as_of=as_of, policy=policy, month_from=period[0], month_to=period[1])
+        peer = pandas_peer.kpis(
+            frame, as_of=as_of, policy=policy, month_from=period[0], month_to=period[1]
+        )
+        assert ours == peer
+        assert ours["ack"]["untracked"] > 0
