@@ -6,6 +6,7 @@ import streamlit as st
 from cpms_metrics.charts import rate_chart, volume_chart
 from cpms_metrics.definitions import OVERVIEW_HEADLINES, VIEWS
 from ui import data
+from ui.empty_period import empty_period
 from ui.format import count_noun, format_count, format_date, period_label
 from ui.narrative import executive_summary
 from ui.page import page_setup
@@ -13,6 +14,7 @@ from ui.widgets import PROVISIONAL_CAPTION, chart, figure_card
 
 filters, who = page_setup("Vue d'ensemble")
 now = data.kpis(filters)
+empty_period(filters, "Aucune réclamation reçue sur la période choisie.")
 previous = filters.previous()
 before = data.kpis(previous)
 if not before["complaints"]:  # nothing to compare with before the first complaint on record

@@ -214,6 +214,20 @@ _BACKLOG = f"""
 """
 
 
+def months_with_complaints(store: Store, scope: Scope) -> list[str]:
+    """The cohort months ("YYYY-MM", oldest first) holding at least one complaint received by
+    the as-of date, under the scope's filters but whatever its period: where the data is."""
+    where, params = scope_filter(backlog_scope(scope))
+    with store.cursor() as cur:
+        rows = cur.execute(
+            f"""SELECT DISTINCT strftime(cohort_month, '%Y-%m') AS month
+                FROM case_status($as_of, $policy) WHERE is_complaint AND {where}
+                ORDER BY month""",
+            params,
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def backlog_scope(scope: Scope) -> Scope:
     """The scope of the backlog: every month received by the as-of date, the other filters kept."""
     return replace(scope, month_from=None, month_to=None)

@@ -6,6 +6,7 @@ import streamlit as st
 from cpms_metrics.charts import ACK_COLOUR, breakdown_chart, delay_chart
 from cpms_metrics.fields import CHANNELS, label
 from ui import data
+from ui.empty_period import empty_period
 from ui.page import page_setup
 from ui.widgets import (
     breakdown,
@@ -16,6 +17,7 @@ from ui.widgets import (
 )
 
 filters, who = page_setup("Accusés de réception")
+empty_period(filters, "Aucune réclamation reçue sur la période choisie.")
 status_cards(data.kpis(filters), "ack", "AR")
 
 series = (("ack_compliance_rate", "Accusés de réception", ACK_COLOUR),)

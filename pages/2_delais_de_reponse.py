@@ -13,6 +13,7 @@ from cpms_metrics.charts import (
 from cpms_metrics.fields import CHANNELS, label
 from cpms_metrics.worklist import answered_by
 from ui import data
+from ui.empty_period import empty_period
 from ui.format import format_rate
 from ui.page import page_setup
 from ui.widgets import (
@@ -26,6 +27,7 @@ from ui.widgets import (
 
 filters, who = page_setup("Délais de réponse")
 figures = data.kpis(filters)
+empty_period(filters, "Aucune réclamation reçue sur la période choisie.")
 
 status_cards(figures, "response", "réponses")
 

@@ -7,14 +7,15 @@ import streamlit as st
 from cpms_metrics.charts import COMPLIANCE_SERIES, breakdown_chart, trend_chart
 from cpms_metrics.fields import label, object_vocabulary
 from ui import data
+from ui.empty_period import empty_period
 from ui.format import format_count, format_rate
 from ui.page import page_setup
-from ui.widgets import PROVISIONAL_CAPTION, chart, no_data, small_table
+from ui.widgets import PROVISIONAL_CAPTION, chart, small_table
 
 filters, _ = page_setup("Objets")
 by_object = data.kpis(filters)["by_object"]  # most complaints first, as the command line lists
 if not by_object:
-    no_data("Aucune réclamation sur la période : rien à répartir par objet.")
+    empty_period(filters, "Aucune réclamation sur la période : rien à répartir par objet.")
     st.stop()
 names = object_vocabulary(tuple(row["object"] for row in by_object))
 labels = [label(names, row["object"]) for row in by_object]

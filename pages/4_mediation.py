@@ -8,6 +8,7 @@ from cpms_metrics.definitions import FIGURES, MISROUTED_HELP, MISROUTED_LABEL
 from cpms_metrics.fields import label, object_vocabulary
 from cpms_metrics.worklist import mediator_label
 from ui import data
+from ui.empty_period import empty_period
 from ui.format import format_days
 from ui.page import page_setup
 from ui.widgets import (
@@ -26,6 +27,7 @@ from ui.widgets import (
 
 filters, who = page_setup("Médiation")
 figures = data.kpis(filters)
+empty_period(filters, "Aucune réclamation reçue sur la période choisie.")
 delays = data.referral_delay_stats(filters)
 misrouted = data.count_cases(filters, "misrouted")  # case_status' `misrouted`, as Qualité
 

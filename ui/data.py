@@ -76,6 +76,7 @@ _QUERIES: dict[str, Callable[..., Any]] = {
     "answer_durations": worklist.answer_durations,
     "referral_delays": worklist.referral_delays,
     "referral_stats": worklist.referral_delay_stats,
+    "months": queries.months_with_complaints,
 }
 
 
@@ -134,6 +135,12 @@ def info() -> DataInfo:
 
 
 # --- Figures ------------------------------------------------------------------------------------
+
+
+def months_with_complaints(filters: Filters) -> list[str]:
+    """The months holding complaints, whatever the period chosen (the other filters kept)."""
+    result: list[str] = _call("months", filters)
+    return result
 
 
 def kpis(filters: Filters) -> dict[str, Any]:

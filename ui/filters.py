@@ -275,6 +275,11 @@ def _reset(filters: Filters) -> None:
     st.session_state[_STATE] = filters
 
 
+def show_filters(filters: Filters) -> None:
+    """on_click of a button that shows other filters (the next run reads them)."""
+    _reset(filters)
+
+
 def filter_widgets(
     filters: Filters,
     *,

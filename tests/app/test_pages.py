@@ -197,9 +197,10 @@ EDGE_CASES = {
     "one complaint": (
         "Référence;Date de réception;Canal;Nature;Objet\nX1;02/06/2025;E-mail;Réclamation;Autre\n"
     ),
+    # The file tracks both steps (their columns are there, empty): the cases are pending.
     "every case still open": (
-        "Référence;Date de réception;Canal;Nature;Objet\n"
-        "X1;26/12/2025;E-mail;Réclamation;Autre\nX2;28/12/2025;Courrier;Réclamation;Autre\n"
+        "Référence;Date de réception;Canal;Nature;Objet;Date AR;Date de réponse\n"
+        "X1;26/12/2025;E-mail;Réclamation;Autre;;\nX2;28/12/2025;Courrier;Réclamation;Autre;;\n"
     ),
 }
 
@@ -216,8 +217,10 @@ def test_edge_cases_explain_and_never_fake_a_rate(db_path: Path, case: str, page
     if page == "dashboard.py":
         shown = shown_metrics(at)
         for title in ("Accusés de réception dans les délais", "Réponses dans les délais"):
-            if case != "one complaint":
+            if case == "every case still open":
                 assert shown[title] == "—"
+            elif case == "one complaint":  # a file without AR or answer column: not tracked
+                assert shown[title] == "Non suivi"
         if case == "empty database":
             assert shown["Taux de saisine du médiateur"] == "—"
             assert any("aucune réclamation" in i.value for i in at.info)
@@ -248,3 +251,18 @@ def test_today_is_the_default_date(known_db: Path) -> None:
     at = run_page("dashboard.py")
     assert at.date_input(key="flt_as_of").value == clock.today()  # the service's day
     assert at.query_params["as_of"] == clock.today().isoformat()
+
+
+def test_an_empty_period_says_where_the_data_is_and_shows_it(known_db: Path) -> None:
+    at = run_page("dashboard.py", {"from": "2023-01", "to": "2023-06"})
+    notes = [i.value for i in at.info if "Les réclamations enregistrées ont été reçues" in i.value]
+    assert len(notes) == 1 and "mois contenant des données" in notes[0]
+    button = at.button(key="empty_period_show")
+    assert button.label.startswith("Afficher de ")
+    button.click().run()
+    assert not at.exception
+    assert shown_metrics(at)["Réclamations reçues"] != "0"
+    assert not [i for i in at.info if "Les réclamations enregistrées" in i.value]
+    for page in ("pages/1_accuses_de_reception.py", "pages/3_objets.py", "pages/4_mediation.py"):
+        shown = run_page(page, {"from": "2023-01", "to": "2023-06"})
+        assert shown.button(key="empty_period_show").label.startswith("Afficher"), page
