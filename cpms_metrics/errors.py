@@ -32,6 +32,13 @@ class ImportFileError(CpmsError):
     title = "Import impossible"
 
 
+class HeaderNotFound(ImportFileError):
+    """No line of the file holds every required column once mapped: a profile (or the mapping
+    step of the import page) must say which column is which."""
+
+    title = "En-tête non reconnu"
+
+
 class StoreError(CpmsError):
     title = "Base de données indisponible"
 

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .deadlines import Calendar
-from .errors import ImportFileError
+from .errors import HeaderNotFound, ImportFileError
 from .fields import (
     CANONICAL,
     COLUMN_BY_NAME,
@@ -617,7 +617,7 @@ def _map_headers(
     if mapping.duplicate:
         raise ImportFileError(mapping.duplicate)
     if mapping.missing:
-        raise ImportFileError(_missing_message(mapping) + ".")
+        raise HeaderNotFound(_missing_message(mapping) + ".")
     return mapping.positions, mapping.written, mapping.ignored
 
 
@@ -647,7 +647,7 @@ def find_header(
         if mapping.duplicate:
             raise ImportFileError(mapping.duplicate)
         if mapping.missing:
-            raise ImportFileError(
+            raise HeaderNotFound(
                 f"{_missing_message(mapping)} dans la {unit} {profile.header_row} (header_row du "
                 f"profil). Colonnes vues : {_seen(rows[index])}."
             )
@@ -669,7 +669,7 @@ def find_header(
         raise ImportFileError("Le fichier est vide.")
     index = best[1]
     mapping = _mapping(rows[index], profile)
-    raise ImportFileError(
+    raise HeaderNotFound(
         f"{_missing_message(mapping)}. En-tête cherché dans les {unit}s 1 à {len(searched)} : "
         f"aucune ne contient toutes les colonnes obligatoires ; la plus proche, {unit} "
         f"{index + 1}, contient : {_seen(rows[index])}. Renommez ces en-têtes ou importez avec "
@@ -874,6 +874,30 @@ def first_rows(path: Path, count: int = HEADER_SEARCH) -> list[list[str]]:
         text = head.decode("cp1252", errors="replace")
     rows, _ = _first_lines(text.encode("utf-8"), replace(NO_PROFILE, header_row=count))
     return rows[:count]
+
+
+def unknown_values(
+    path: Path, profile: Profile, objects: tuple[str, ...], limit: int = 200
+) -> dict[str, list[str]]:
+    """Per enumerated column the file has (through `profile`), its distinct values that neither
+    the usual spellings nor the profile's `[values]` know (at most `limit` each, most frequent
+    first): what the mapping step asks a person to translate."""
+    raw = read_export(path, profile)
+    try:
+        frame = raw.frame
+    finally:
+        raw.close()
+    found: dict[str, list[str]] = {}
+    for column, vocabulary in enum_vocabularies(objects).items():
+        if column not in frame.columns or column in profile.fallback:
+            continue
+        keys = profile.value_keys(column, vocabulary)
+        counts = frame[column].dropna().map(str.strip)
+        counts = counts[counts != ""].value_counts()
+        texts = [str(t) for t in counts.index if fold(str(t)) not in keys]
+        if texts:
+            found[column] = texts[:limit]
+    return found
 
 
 def likely_header(rows: list[list[str]]) -> int:

@@ -277,6 +277,18 @@ def guess_column(header: str, *, taken: set[str]) -> str | None:
     return None
 
 
+def guess_value(text: str, vocabulary: Vocabulary) -> str | None:
+    """The allowed value a foreign spelling most likely means (a known spelling inside it, or
+    it inside one), or None."""
+    key = fold(text)
+    if not key:
+        return None
+    for spelling, value in sorted(value_keys(vocabulary).items(), key=lambda kv: -len(kv[0])):
+        if len(spelling) >= 3 and (spelling in key or key in spelling):
+            return value
+    return None
+
+
 def draft_profile(header: list[str], name: str) -> tuple[Profile, dict[str, str]]:
     """A profile guessed from a file's headers, and for every required column left unguessed a
     hint to complete by hand (the headers seen)."""

@@ -9,15 +9,19 @@ import streamlit as st
 
 from cpms_metrics import CpmsError
 from cpms_metrics.access import mask_nirs
+from cpms_metrics.errors import HeaderNotFound
 from cpms_metrics.ingest import rejects_of
+from cpms_metrics.profiles import NO_PROFILE, load_profile
 from cpms_metrics.rejects import rejections_csv
 from ui import auth, cases, clock, data
 from ui.format import format_count
+from ui.mapping import MappingSource, mapping_step, profile_names
 from ui.page import page_setup
 from ui.widgets import no_data
 
 _, who = page_setup("Import")
 objects = data.settings().objects
+profiles_dir = data.settings().profiles_dir
 store = data.store()
 state = st.session_state
 version = state.setdefault("import_version", 0)  # a new version is an empty uploader
@@ -42,6 +46,7 @@ def confirm() -> None:
 
 def cancel() -> None:
     state.pop("import_check", None)
+    state.pop("import_mapping", None)
     state["import_version"] += 1
 
 
@@ -62,7 +67,39 @@ if (done := state.get("import_done")) and "import_check" not in state:
     )
     cases.report_cards(done, done=True)
 
-if (check := state.get("import_check")) is None:
+mapping: MappingSource | None = state.get("import_mapping")
+if mapping is not None and "import_check" not in state:
+    # The headers were not recognised: say which column is which, then check the import.
+    with st.container(border=True):
+        try:
+            chosen = mapping_step(
+                mapping, today=clock.today(), objects=objects, folder=profiles_dir
+            )
+        except CpmsError as exc:
+            cases.show_error(exc, UNCHANGED)
+            chosen = None
+        st.button("Choisir un autre fichier", icon=":material/close:", on_click=cancel,
+                  key="map_cancel")  # fmt: skip
+    if chosen is not None:
+        try:
+            with st.spinner("Lecture et vérification du fichier…"):
+                state["import_check"] = cases.check_upload(
+                    store, mapping.name, mapping.content, today=clock.today(), objects=objects,
+                    profile=chosen,
+                )  # fmt: skip
+        except CpmsError as exc:
+            cases.show_error(exc, UNCHANGED)
+        else:
+            state.pop("import_mapping", None)
+            st.rerun()
+elif (check := state.get("import_check")) is None:
+    names = profile_names(profiles_dir)
+    profile_name = st.selectbox(
+        "Profil d'import", ["", *names], key="import_profile",
+        format_func=lambda n: n or "Aucun (format du tableau de bord, ou correspondance à l'écran)",
+        help="Pour l'export d'un autre outil : un profil (fichier TOML du dossier "
+        f"{profiles_dir}, réglage CPMS_PROFILES_DIR) dit quelle colonne est laquelle.",
+    ) if names else ""  # fmt: skip
     upload = st.file_uploader(
         "Export à importer", type=cases.UPLOAD_TYPES, key=f"import_upload_{version}",
         help="CSV séparé par « ; » ou « , » (UTF-8 ou Windows-1252, celui d'Excel), classeur "
@@ -75,10 +112,20 @@ if (check := state.get("import_check")) is None:
             cases.show_error(failed[1], UNCHANGED)  # the same file again: not read twice
         else:
             try:
+                profile = (
+                    load_profile(profile_name, folder=profiles_dir, objects=objects)
+                    if profile_name
+                    else NO_PROFILE
+                )
                 with st.spinner("Lecture et vérification du fichier…"):
                     state["import_check"] = cases.check_upload(
-                        store, upload.name, content, today=clock.today(), objects=objects
-                    )
+                        store, upload.name, content, today=clock.today(), objects=objects,
+                        profile=profile,
+                    )  # fmt: skip
+            except HeaderNotFound as exc:
+                state["import_mapping"] = MappingSource(upload.name, content, exc.message)
+                state.pop("import_done", None)
+                st.rerun()
             except CpmsError as exc:
                 state["import_failed"] = (key, exc)
                 cases.show_error(exc, UNCHANGED)

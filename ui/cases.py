@@ -55,6 +55,7 @@ from cpms_metrics.ingest import (
     preview,
     read_and_prepare,
 )
+from cpms_metrics.profiles import NO_PROFILE, Profile
 from cpms_metrics.quality import finding_cases, findings_by_kind, findings_by_month
 from cpms_metrics.rejects import readable_rejections
 from cpms_metrics.store import scratch_prefix
@@ -467,10 +468,17 @@ def upload_key(name: str, content: bytes) -> str:
 
 
 def check_upload(
-    store: Store, name: str, content: bytes, *, today: date, objects: tuple[str, ...]
+    store: Store,
+    name: str,
+    content: bytes,
+    *,
+    today: date,
+    objects: tuple[str, ...],
+    profile: Profile = NO_PROFILE,
 ) -> UploadCheck:
-    """Read and check an uploaded export (its suffix says its format) and preview its loading;
-    raises ImportFileError when the file cannot be used."""
+    """Read and check an uploaded export (its suffix says its format), through `profile` for
+    the export of another tool, and preview its loading; raises ImportFileError when the file
+    cannot be used."""
     file_name = Path(name).name
     if file_name in ("", ".", ".."):
         file_name = "export.csv"
@@ -478,7 +486,7 @@ def check_upload(
         # The file keeps its own name: the import log shows it.
         path = Path(folder) / file_name
         path.write_bytes(content)
-        prepared = read_and_prepare(path, import_day=today, objects=objects)
+        prepared = read_and_prepare(path, import_day=today, objects=objects, profile=profile)
     version = store.data_version()
     return UploadCheck(upload_key(name, content), prepared, preview(store, prepared), version)
 
