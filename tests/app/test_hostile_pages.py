@@ -42,15 +42,17 @@ SPACED_A = "1 85 05 78 006 084 91"
 MASKED_A = "1 85 05 78 ••• ••• 91"
 FULL = (NIR_A, SPACED_A, "006 084", "0060849", NIR_B, "2 69 05 49 588 157 80", "588 157", "588157")
 IMAGE = "![t](http://host.example/x.png)"
+# The acknowledgement and answer columns are there (empty): both steps are tracked, the cases
+# are open and listed.
 HOSTILE = (
     "reference;received_on;channel;nature;object;last_name;first_name;nir;email;phone;"
-    "postal_address;company;handler;description\n"
+    "postal_address;company;handler;description;acknowledged_on;responded_on\n"
     f"{NIR_A};2025-12-01;email;reclamation;remboursement;Nom {NIR_A};Eva;{IMAGE};"
     f"{NIR_A}@exemple.fr;{NIR_A};{SPACED_A} rue des Lilas 75011 Paris;Société {SPACED_A};"
-    f"Agent {NIR_A};Voir http://evil.example/page et {IMAGE}\n"
+    f"Agent {NIR_A};Voir http://evil.example/page et {IMAGE};;\n"
     f"H2;2025-12-02;courrier;reclamation;autre;**gras**;Luc;{NIR_B};;;3 rue X 75011 Paris;"
-    "http://evil.example/co;[clic](http://evil.example/h);:red[rouge]\n"
-    "2 69 05 49 588 157 80;bientôt;email;reclamation;autre;;;;;;;;;\n"
+    "http://evil.example/co;[clic](http://evil.example/h);:red[rouge];;\n"
+    "2 69 05 49 588 157 80;bientôt;email;reclamation;autre;;;;;;;;;;;\n"
 )
 QUERY = {"from": "2025-01", "to": "2025-12", "as_of": "2025-12-31"}
 
