@@ -74,9 +74,7 @@ MISROUTED_HELP = (
 
 # --- Outcome, causes, dysfunctions (ACPR 2024-R-02, docs/regles.md §10) -----------------------
 
-OUTCOME_SCOPE = (
-    "Réclamations reçues sur la période et répondues à la date d'arrêté"
-)
+OUTCOME_SCOPE = "Réclamations reçues sur la période et répondues à la date d'arrêté"
 DYSFUNCTION_STATUS_LABELS = {"ouvert": "Ouvert", "en_cours": "En cours", "clos": "Clos"}
 RECURRENCE_HELP = (
     "Pour un dysfonctionnement clos : les réclamations de même objet et de même cause reçues dans "

@@ -176,7 +176,7 @@ def get_dysfunction_cur(cur: Cursor, identifier: str) -> dict[str, Any]:
     ).df()
     if frame.empty:
         raise CaseNotFoundError(f"Aucun dysfonctionnement n'a l'identifiant {identifier}.")
-    row = frame.iloc[0].to_dict()
+    row: dict[str, Any] = {str(k): v for k, v in frame.iloc[0].to_dict().items()}
     for name in ("detected_on", "action_due", "closed_on"):
         value = row[name]
         row[name] = None if value is None or pd.isna(value) else pd.Timestamp(value).date()
@@ -279,9 +279,14 @@ def link_complaint(
             "INSERT INTO case_history VALUES (?, ?, 'saisie', 'modification', 'dysfunction', ?, ?)",
             [reference, at, row[0], identifier],
         )
-        _insert_audit(cur, who=who, action="case_change", at=at, reference=reference,
-                      detail=f"Lien au dysfonctionnement : {row[0] or '—'} → {identifier or '—'}")
-        # fmt: skip
+        _insert_audit(
+            cur,
+            who=who,
+            action="case_change",
+            at=at,
+            reference=reference,
+            detail=f"Lien au dysfonctionnement : {row[0] or '—'} → {identifier or '—'}",
+        )
 
 
 def repeat_complainants(store: Store, *, as_of: date) -> pd.DataFrame:

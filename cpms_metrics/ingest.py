@@ -673,9 +673,7 @@ def prepare(
     con.execute("SET enable_progress_bar = false")
     try:
         raw.materialise(con)
-        prepared = _prepare(
-            con, raw, import_day, objects, file_name, sha256 or raw.sha256, causes
-        )
+        prepared = _prepare(con, raw, import_day, objects, file_name, sha256 or raw.sha256, causes)
         prepared.accepted = con.sql("SELECT * FROM accepted").to_arrow_table()
         return prepared
     finally:
@@ -890,9 +888,13 @@ def _prepare(
         if not COLUMN_BY_NAME[c].required
     ]
     unknown += [
-        f"""SELECT reference, 'montant_illisible' AS kind, '{c}' AS field, {c} AS value,
-               {_quote(COLUMN_BY_NAME[c].header + " illisible ou négatif, laissé vide "
-                       "(un montant positif en euros est attendu, par ex. 1 234,56)")} AS message
+        f"""SELECT reference, 'valeur_inconnue' AS kind, '{c}' AS field, {c} AS value,
+               {
+            _quote(
+                COLUMN_BY_NAME[c].header + " illisible ou négatif, laissé vide "
+                "(un montant positif en euros est attendu, par ex. 1 234,56)"
+            )
+        } AS message
             FROM n ANTI JOIN dropped USING ({LINE})
             WHERE {c} IS NOT NULL AND v_{c} IS NULL"""
         for c in amounts
@@ -1151,9 +1153,7 @@ def read_and_prepare(
     causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
 ) -> Prepared:
     raw = read_export(path)
-    return prepare(
-        raw, import_day=import_day, objects=objects, file_name=path.name, causes=causes
-    )
+    return prepare(raw, import_day=import_day, objects=objects, file_name=path.name, causes=causes)
 
 
 def import_file(

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import CpmsError
-from .months import month_end, next_month, parse_month
 from .fields import FOUNDED_OUTCOMES, OUTCOMES
+from .months import month_end, next_month, parse_month
 from .settings import POLICIES
 from .store import Store
 

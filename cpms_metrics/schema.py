@@ -24,7 +24,6 @@ Cursor = duckdb.DuckDBPyConnection
 DUE_COLUMNS = ("ack_due_cpms", "answer_due_cpms", "ack_due_acpr", "answer_due_acpr")
 
 
-
 def _sql_type(name: str) -> str:
     return "DATE" if name in DATE_COLUMNS else "DOUBLE" if name in AMOUNT_COLUMNS else "VARCHAR"
 

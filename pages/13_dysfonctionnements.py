@@ -178,26 +178,30 @@ def _problems(exc: ValidationError) -> None:
 
 
 if editable:
-    with st.expander("Nouveau dysfonctionnement", icon=":material/add:"):
-        with st.form("dysfunction_new"):
-            identifier = st.text_input(
-                "Identifiant (par ex. DYS-2025-004)", max_chars=dys.MAX_LENGTH["identifier"],
-                key="new_identifier",
-            )  # fmt: skip
-            values = _fields("new", {})
-            if st.form_submit_button("Créer le dysfonctionnement", key="new_submit"):
-                try:
-                    created = dys.create_dysfunction(
-                        store, {**values, "identifier": identifier}, who=who.who,
-                        at=clock.now(), today=today,
-                    )  # fmt: skip
-                    st.success(f"Dysfonctionnement {created} créé.")
-                    st.session_state["dysfunction_selected"] = created
-                    st.rerun()
-                except ValidationError as exc:
-                    _problems(exc)
+    with (
+        st.expander("Nouveau dysfonctionnement", icon=":material/add:"),
+        st.form("dysfunction_new"),
+    ):
+        identifier = st.text_input(
+            "Identifiant (par ex. DYS-2025-004)", max_chars=dys.MAX_LENGTH["identifier"],
+            key="new_identifier",
+        )  # fmt: skip
+        values = _fields("new", {})
+        if st.form_submit_button("Créer le dysfonctionnement", key="new_submit"):
+            try:
+                created = dys.create_dysfunction(
+                    store, {**values, "identifier": identifier}, who=who.who,
+                    at=clock.now(), today=today,
+                )  # fmt: skip
+                st.success(f"Dysfonctionnement {created} créé.")
+                st.session_state["dysfunction_selected"] = created
+                st.rerun()
+            except ValidationError as exc:
+                _problems(exc)
 elif not register.empty:
-    st.caption(":material/lock: Le registre se modifie par l'équipe qualité (rôles Qualité, Admin).")
+    st.caption(
+        ":material/lock: Le registre se modifie par l'équipe qualité (rôles Qualité, Admin)."
+    )
 
 # --- One dysfunction ------------------------------------------------------------------------------
 if not register.empty:
@@ -236,7 +240,9 @@ if not register.empty:
             pd.DataFrame(
                 {
                     "Référence": linked["reference"],
-                    "Reçue le": [format_date(pd.Timestamp(v).date()) for v in linked["received_on"]],
+                    "Reçue le": [
+                        format_date(pd.Timestamp(v).date()) for v in linked["received_on"]
+                    ],
                     "Objet": [label(objects, v) for v in linked["object"]],
                     "Cause": [label(causes, v) if v else "—" for v in linked["cause"]],
                     "Suite donnée": [label(OUTCOMES, v) if v else "—" for v in linked["outcome"]],
