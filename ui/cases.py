@@ -45,7 +45,9 @@ from cpms_metrics.fields import (
     HEADER_KEYS,
     MEDIATOR_BY_CARRIER,
     NATURES,
+    OUTCOMES,
     RISK_CARRIERS,
+    cause_vocabulary,
     fold,
     label,
     object_vocabulary,
@@ -157,6 +159,8 @@ def _vocabularies(objects: Sequence[str]) -> dict[str, Any]:
         "nature": NATURES,
         "object": object_vocabulary(tuple(objects)),
         "risk_carrier": RISK_CARRIERS,
+        "outcome": OUTCOMES,
+        "cause": cause_vocabulary(data.settings().causes),
     }
 
 
@@ -317,6 +321,12 @@ FOLLOW_UP_HELP = {
     "mediator_referred_on": "Date à laquelle le client a saisi le médiateur.",
     "mediator": "Médiateur saisi par le client.",
     "handler": "Personne qui traite le dossier.",
+    "outcome": "Suite donnée à la réclamation avec la réponse (recommandation ACPR 2024-R-02).",
+    "redress_amount": "Montant du geste commercial ou de l'indemnisation accordé, en euros.",
+    "cause": "Cause de la réclamation, pour trouver les dysfonctionnements (liste du réglage "
+    "CPMS_CAUSES).",
+    "dysfunction": "Identifiant du dysfonctionnement révélé (registre de la page "
+    "Dysfonctionnements).",
 }
 
 
