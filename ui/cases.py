@@ -498,7 +498,9 @@ def check_upload(
         # The file keeps its own name: the import log shows it.
         path = Path(folder) / file_name
         path.write_bytes(content)
-        prepared = read_and_prepare(path, import_day=today, objects=objects)
+        prepared = read_and_prepare(
+            path, import_day=today, objects=objects, causes=data.settings().causes
+        )
     version = store.data_version()
     return UploadCheck(upload_key(name, content), prepared, preview(store, prepared), version)
 
