@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .access import CaseNotFoundError, _insert_audit
+from .access import CaseNotFoundError, _insert_audit, mask_nirs
 from .definitions import DYSFUNCTION_STATUS_LABELS
 from .errors import ValidationError
 from .months import month_end, month_of, parse_month, shift_month
@@ -306,6 +306,7 @@ def repeat_complainants(store: Store, *, as_of: date) -> pd.DataFrame:
             {"start": start, "as_of": as_of},
         ).df()
     frame["nir"] = [mask_nir(str(v)) for v in frame["nir"]]
+    frame["references"] = frame["references"].map(mask_nirs)
     return frame.rename(columns={"nir": "nir_masked"})
 
 

@@ -12,10 +12,12 @@ import csv
 import hashlib
 import io
 import re
+import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -48,7 +50,7 @@ from .fields import (
 from .quality import compute_findings, store_findings
 from .schema import DUE_COLUMNS, Cursor, fetch_one
 from .settings import DEFAULT_CAUSE_LIST
-from .store import Store, add_due_dates, refresh_due_dates
+from .store import Store, add_due_dates, refresh_due_dates, scratch_folder, scratch_prefix
 
 LINE = "_line"
 REJECT_COLUMNS = ["line", "reference", "field", "value", "reason"]
@@ -82,6 +84,7 @@ class RawExport:
     scan: Future[_Scan] | None = None
     utf8: bool | None = True  # None: not checked beyond the first megabyte (DuckDB does)
     untrimmed: int | None = None  # records with white space at a cell's edge, once counted
+    by_python: bool = False  # DuckDB failed to read the CSV: Python's csv module reads it
 
     @property
     def sha256(self) -> str:
@@ -102,17 +105,22 @@ class RawExport:
     def frame(self) -> pd.DataFrame:
         """The rows as a pandas frame (read in Python when DuckDB read them)."""
         if self.frame_ is None:
-            con = duckdb.connect()
             try:
-                self.materialise(con)
-                self.frame_ = con.execute("SELECT * FROM raw ORDER BY _line").df()
-            finally:
-                con.close()
+                with _scratch_connection() as con:
+                    _materialise(con, self)
+                    self.frame_ = con.execute("SELECT * FROM raw ORDER BY _line").df()
+            except BaseException:
+                self.close()
+                raise
         return self.frame_
 
     def materialise(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Create the view `raw` (LINE, the canonical columns present, `_width`) in `con`."""
-        if self.frame_ is None and self.csv is not None:
+        """Create the view `raw` (LINE, the canonical columns present, `_width`) in `con`.
+
+        Raises `ReadAgain` when DuckDB failed to read the CSV: that failure aborts the
+        transaction `con` may be in; the caller rolls back and calls again, and Python reads it.
+        """
+        if self.frame_ is None and self.csv is not None and not self.by_python:
             if self._csv_by_duckdb(con):
                 return
             con.execute("DROP TABLE IF EXISTS raw_csv")
@@ -120,6 +128,7 @@ class RawExport:
             con.execute("DROP TABLE IF EXISTS blank_offsets")
         if self.frame_ is None:
             assert self.csv is not None
+            self._scanned()
             header, rows, lines = _read_csv(self.csv[0].read_bytes())
             self.frame_, self.bad_width = _assemble(rows, lines, self.positions, len(header))
         frame = self.frame_.copy()
@@ -172,8 +181,14 @@ class RawExport:
                 {"path": str(path), "delim": delimiter},
             )
             rejected = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
-        except duckdb.Error:
-            return False
+        except duckdb.Error as exc:
+            # Too many columns for the memory limit, say. The statement's failure aborts the
+            # transaction: nothing more can run in it, Python's reading included. Python holds
+            # the whole file in memory: not for a large one that DuckDB lacked memory to read.
+            if isinstance(exc, duckdb.OutOfMemoryException) and path.stat().st_size > _CHUNK * 4:
+                raise
+            self.by_python = True
+            raise ReadAgain from exc
         self._scanned()
         if rejected or self.utf8 is False:
             return False  # malformed rows: Python's reader says which line holds what
@@ -208,9 +223,39 @@ class RawExport:
         return True
 
     def close(self) -> None:
+        """Remove the UTF-8 copy of a Windows-1252 file, if one was made (it holds the rows)."""
         if self.temporary is not None:
             self.temporary.unlink(missing_ok=True)
             self.temporary = None
+
+
+class ReadAgain(Exception):
+    """DuckDB could not read the CSV and the connection's transaction is aborted: roll it back
+    and materialise again (Python's reader then reads the file)."""
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, raw: RawExport) -> None:
+    """`raw.materialise(con)` on a connection outside any transaction: no rollback needed."""
+    try:
+        raw.materialise(con)
+    except ReadAgain:
+        raw.materialise(con)
+
+
+@contextmanager
+def _scratch_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB whose spill files go to a folder of ours, removed when it closes
+    (by default DuckDB spills to `.tmp/` in the working folder, and leaves it there)."""
+    folder = scratch_folder()
+    try:
+        con = duckdb.connect(config={"temp_directory": str(folder)})
+        try:
+            con.execute("SET enable_progress_bar = false")
+            yield con
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _decode(data: bytes) -> tuple[str, bool]:
@@ -275,29 +320,97 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    from openpyxl import load_workbook
+# A workbook is a zip of XML: bounded once uncompressed (a small file can expand a thousandfold).
+XLSX_EXPANDED_LIMIT = 250_000_000
+# In a sheet's XML: a cell's tag (`<c r="B12" ...>`) or a value's (`<v>`, an inline string `<is>`).
+_XML_CELL_OR_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|v|is)\b([^>]*)>")
+_CELL_ROW = re.compile(rb'\sr="[A-Za-z]{1,3}(\d{1,7})"')
 
+
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose parts, as its zip declares them, expand beyond the limit (Python's
+    zipfile stops at the declared size: a part that lies about it fails its checksum)."""
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ImportFileError(
             f"« {path.name} » n'est pas un classeur Excel (.xlsx) lisible."
         ) from exc
+    if expanded > XLSX_EXPANDED_LIMIT:
+        raise ImportFileError(
+            f"« {path.name} » occupe {expanded / 1e6:,.0f} Mo une fois décompressé, au-delà de la "
+            f"limite de {XLSX_EXPANDED_LIMIT / 1e6:,.0f} Mo pour un classeur Excel : enregistrez "
+            "la feuille au format CSV (UTF-8, séparateur point-virgule) et importez ce fichier."
+        )
+
+
+def _last_value_row(path: Path, part: str) -> int | None:
+    """The number of the last row holding a value in the sheet `part` of the workbook, read as
+    raw XML (much faster than openpyxl's parsing, which then stops there: a sheet of millions
+    of formatted empty rows is not read row by row); None when it cannot tell (a cell without
+    its reference), 0 when the sheet holds no value."""
+    last_cell: int | None = None
+    last_value = 0
+    overlap = 1 << 16
+    with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+        pending = b""
+        while True:
+            chunk = stream.read(_CHUNK)
+            data = pending + chunk
+            # Tags starting in the last bytes may be cut: they wait for the next chunk.
+            end = len(data) if not chunk else max(0, len(data) - overlap)
+            for match in _XML_CELL_OR_VALUE.finditer(data, 0, len(data)):
+                if match.start() >= end:
+                    break
+                if match.group(1) == b"c":
+                    found = _CELL_ROW.search(match.group(2))
+                    if found is None:
+                        return None
+                    last_cell = int(found.group(1))
+                elif last_cell is None:
+                    return None
+                else:
+                    last_value = max(last_value, last_cell)
+            if not chunk:
+                return last_value
+            pending = data[end:]
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+    from openpyxl import load_workbook
+
+    _check_xlsx_size(path)
+    unreadable = f"« {path.name} » n'est pas un classeur Excel (.xlsx) lisible."
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(unreadable) from exc
     try:
         sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
-        header_cells = next(rows_iter, None)
-        if header_cells is None:
+        part = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheets have it
+        last = _last_value_row(path, part) if isinstance(part, str) else None
+        header_cells = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        if header_cells is None or last == 0:
             raise ImportFileError("La première feuille du classeur est vide.")
         header = [_cell_text(v) for v in header_cells]
+        while header and not header[-1].strip():
+            header.pop()  # a formatted empty column is no column
         rows: list[list[str]] = []
         lines: list[int] = []
-        for number, cells in enumerate(rows_iter, start=2):
+        # Only the header's columns (a value beyond them has no name), up to the last value.
+        cells_by_row = sheet.iter_rows(
+            min_row=2, max_row=last, max_col=max(len(header), 1), values_only=True
+        )
+        for number, cells in enumerate(cells_by_row, start=2):
+            if cells.count(None) == len(cells):
+                continue
             row = [_cell_text(v) for v in cells]
             if any(cell.strip() for cell in row):
                 rows.append(row)
                 lines.append(number)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(unreadable) from exc
     finally:
         workbook.close()
     return header, rows, lines
@@ -408,7 +521,9 @@ def _to_utf8(path: Path) -> Path:
     try:
         with (
             path.open("rb") as source,
-            tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as target,
+            tempfile.NamedTemporaryFile(
+                prefix=scratch_prefix(), suffix=".csv", delete=False
+            ) as target,
         ):
             while chunk := source.read(_CHUNK):
                 target.write(chunk.decode("cp1252").encode("utf-8"))
@@ -482,7 +597,11 @@ def read_export(path: Path) -> RawExport:
     if scan.utf8:
         return _read_csv_export(path, scan.head, None, scan)
     source = _to_utf8(path)
-    export = _read_csv_export(source, _decode(scan.head)[0].encode(), None, scan)
+    try:
+        export = _read_csv_export(source, _decode(scan.head)[0].encode(), None, scan)
+    except BaseException:
+        source.unlink(missing_ok=True)  # the copy holds the rows: never left behind
+        raise
     export.temporary = source
     return export
 
@@ -669,15 +788,15 @@ def prepare(
     """Normalise every value and sort the rows, in an in-memory DuckDB; `import_day` bounds
     every date. Per distinct value, Python parses dates and matches enumerated values.
     `sha256` defaults to the file's, computed while DuckDB reads it."""
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
     try:
-        raw.materialise(con)
-        prepared = _prepare(con, raw, import_day, objects, file_name, sha256 or raw.sha256, causes)
-        prepared.accepted = con.sql("SELECT * FROM accepted").to_arrow_table()
-        return prepared
+        with _scratch_connection() as con:
+            _materialise(con, raw)
+            prepared = _prepare(
+                con, raw, import_day, objects, file_name, sha256 or raw.sha256, causes
+            )
+            prepared.accepted = con.sql("SELECT * FROM accepted").to_arrow_table()
+            return prepared
     finally:
-        con.close()
         raw.close()
 
 
@@ -1107,7 +1226,31 @@ def load(store: Store, prepared: Prepared, *, imported_at: datetime) -> ImportRe
         with store.transaction() as cur:
             return _load(cur, prepared, imported_at=imported_at, calendar=store.calendar)
     except duckdb.Error as exc:
-        raise ImportFileError(f"L'écriture dans la base a échoué ({exc}).") from exc
+        raise database_error(exc, store) from exc
+
+
+def database_error(exc: duckdb.Error, store: Store) -> ImportFileError:
+    """DuckDB's failure during an import, in French (the original stays as `__cause__`)."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return ImportFileError(
+            f"La mémoire accordée à la base de données ne suffit pas pour cet import "
+            f"(réglage CPMS_MEMORY_LIMIT : {store.memory_limit}) ; la base est inchangée. "
+            "Relancez l'import avec une limite plus haute (par exemple CPMS_MEMORY_LIMIT=4GB) "
+            "ou découpez le fichier.",
+            title="Mémoire insuffisante",
+        )
+    if "No space left on device" in str(exc) or "disk is full" in str(exc).lower():
+        return ImportFileError(
+            f"Le disque est plein (base {store.path} et son dossier temporaire "
+            f"{store.path}.tmp) ; la base est inchangée. Libérez de la place puis relancez "
+            "l'import.",
+            title="Disque plein",
+        )
+    return ImportFileError(
+        "L'écriture dans la base a échoué (erreur interne de DuckDB) ; la base est inchangée. "
+        "Relancez l'import ; si l'erreur se répète, transmettez le fichier à l'équipe qui "
+        "maintient le tableau de bord."
+    )
 
 
 def _load(
@@ -1169,13 +1312,20 @@ def import_file(
     rows are read once and never leave DuckDB); raises ImportFileError, the database unchanged,
     when the file cannot be used."""
     raw = read_export(path)
-    try:
+
+    def attempt() -> ImportReport:
         with store.transaction() as cur:
             raw.materialise(cur)
             prepared = _prepare(cur, raw, import_day, objects, path.name, raw.sha256, causes)
             return _load(cur, prepared, imported_at=imported_at, calendar=store.calendar)
+
+    try:
+        try:
+            return attempt()
+        except ReadAgain:
+            return attempt()  # rolled back; this time Python reads the file
     except duckdb.Error as exc:
-        raise ImportFileError(f"L'écriture dans la base a échoué ({exc}).") from exc
+        raise database_error(exc, store) from exc
     finally:
         raw.close()
 

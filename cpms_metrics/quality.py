@@ -91,13 +91,16 @@ def compute_findings(cur: Cursor) -> int:
         c for c in CANONICAL if c not in DATE_COLUMNS or c in ("acknowledged_on", "responded_on")
     ]
     columns = ", ".join(f"s.{c}" if c in present else f"c.{c}" for c in needed)
-    # A file that carries every column needs nothing from the stored cases.
-    source = (
-        "staged s"
-        if present.issuperset(needed)
-        else "staged s LEFT JOIN complaints c USING (reference)"
+    # A file that carries every column needs nothing from the stored cases. Otherwise the join
+    # is made once, into a table: a view would make it again in each branch of the union below,
+    # and at 10 million cases those joins no longer fit in CPMS_MEMORY_LIMIT together.
+    if present.issuperset(needed):
+        relation, source = "VIEW", "staged s"
+    else:
+        relation, source = "TABLE", "staged s LEFT JOIN complaints c USING (reference)"
+    cur.execute(
+        f"CREATE OR REPLACE TEMP {relation} finding_state AS SELECT {columns} FROM {source}"
     )
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW finding_state AS SELECT {columns} FROM {source}")
     parts: list[str] = []
     for column, kind, message in _MISSING:
         parts.append(
@@ -157,7 +160,7 @@ def compute_findings(cur: Cursor) -> int:
     )
     for column in _RULES:
         cur.unregister(f"bad_{column}")
-    cur.execute("DROP VIEW finding_state")
+    cur.execute(f"DROP {relation} finding_state")
     row = cur.execute("SELECT count(*) FROM new_findings").fetchall()
     return int(row[0][0])
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .access import audit, neutralise
+from .access import audit, mask_nirs_in_frame, neutralise
 from .definitions import ACPR_RECOMMENDATION, POLICY_LABELS, STATUS_LABELS
 from .errors import CpmsError
 from .fields import CHANNELS, OUTCOMES, RISK_CARRIERS, cause_vocabulary, label, object_vocabulary
@@ -146,7 +146,10 @@ def build_register(
              totals["outcome"]["founded_rate"]]
         )  # fmt: skip
     synthesis = pd.DataFrame(records, columns=[c for c, _, _ in SYNTHESIS_COLUMNS])
-    return Register(year, as_of, policy, rows, synthesis, totals)
+    # Every text leaving the app has its NIR-shaped numbers masked (a NIR typed in a reference).
+    return Register(
+        year, as_of, policy, mask_nirs_in_frame(rows), mask_nirs_in_frame(synthesis), totals
+    )
 
 
 def register_bytes(register: Register) -> bytes:

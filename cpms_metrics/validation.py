@@ -246,6 +246,48 @@ def contact_findings(record: Mapping[str, str | None]) -> list[Finding]:
     return findings
 
 
+# --- Lengths --------------------------------------------------------------------------------
+
+# The longest value a person may type per column, in characters: what a case needs, far below
+# what would slow every page that shows it (a 1,000,000-character description, 5,000-character
+# names). The form shows the limit under each field and stops typing there.
+NAME_MAX, SHORT_TEXT_MAX, ADDRESS_MAX, DESCRIPTION_MAX = 100, 200, 300, 10_000
+MAX_LENGTH: dict[str, int] = {
+    "reference": SHORT_TEXT_MAX,
+    "last_name": NAME_MAX,
+    "first_name": NAME_MAX,
+    "nir": SHORT_TEXT_MAX,
+    "email": SHORT_TEXT_MAX,
+    "phone": SHORT_TEXT_MAX,
+    "postal_address": ADDRESS_MAX,
+    "company": SHORT_TEXT_MAX,
+    "description": DESCRIPTION_MAX,
+    "handler": SHORT_TEXT_MAX,
+    "dysfunction": SHORT_TEXT_MAX,
+}
+
+
+def _french_count(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def length_help(column: str) -> str:
+    """The limit of a form field, for its help text."""
+    return f"{_french_count(MAX_LENGTH[column])} caractères au plus."
+
+
+def length_problems(record: Mapping[str, object]) -> dict[str, str]:
+    """French field header -> problem, for each typed value longer than its column allows."""
+    problems: dict[str, str] = {}
+    for column, limit in MAX_LENGTH.items():
+        value = record.get(column)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            problems[COLUMN_BY_NAME[column].header] = (
+                f"{_french_count(len(value.strip()))} caractères, {_french_count(limit)} au plus"
+            )
+    return problems
+
+
 # --- Required fields of the entry form ------------------------------------------------------
 
 _WRITTEN_REQUIRED = "champ obligatoire pour une réclamation écrite"

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cpms_metrics import dysfunctions as dys
+from cpms_metrics.access import mask_nirs_in_frame
 from cpms_metrics.definitions import (
     ACPR_RECOMMENDATION,
     DYSFUNCTION_STATUS_LABELS,
@@ -22,11 +23,18 @@ from cpms_metrics.errors import CpmsError, ValidationError
 from cpms_metrics.fields import OUTCOMES, cause_vocabulary, label, object_vocabulary
 from cpms_metrics.queries import summarise
 from ui import clock, data
-from ui.format import format_count, format_date, format_decimal, format_rate
+from ui.format import format_count, format_date, format_decimal, format_rate, md
 from ui.page import page_setup
 from ui.widgets import count_card, no_data, rate_card, small_table
 
 filters, who = page_setup("Dysfonctionnements")
+
+
+def _show(frame: pd.DataFrame) -> None:
+    """A table whose text may have been typed by someone: NIR-shaped numbers masked."""
+    small_table(mask_nirs_in_frame(frame))
+
+
 config = data.settings()
 store = data.store()
 objects, causes = object_vocabulary(config.objects), cause_vocabulary(config.causes)
@@ -86,7 +94,7 @@ for tab, (by, names) in zip(
         if table.empty:
             no_data("Aucune réclamation répondue sur la période.")
         else:
-            small_table(table)
+            _show(table)
 
 # --- The register ---------------------------------------------------------------------------------
 
@@ -100,7 +108,7 @@ register = dys.list_dysfunctions(store)
 if register.empty:
     no_data("Aucun dysfonctionnement enregistré.")
 else:
-    small_table(
+    _show(
         pd.DataFrame(
             {
                 "Identifiant": register["identifier"],
@@ -172,7 +180,7 @@ def _fields(prefix: str, current: dict[str, Any]) -> dict[str, Any]:
 def _problems(exc: ValidationError) -> None:
     st.error(
         "Rien n'a été enregistré : "
-        + " ; ".join(f"{field} : {reason}" for field, reason in exc.problems.items())
+        + " ; ".join(f"{field} : {md(reason)}" for field, reason in exc.problems.items())
         + "."
     )
 
@@ -236,7 +244,7 @@ if not register.empty:
     if linked.empty:
         st.caption("Aucune réclamation liée : liez-en une ici ou depuis le suivi des dossiers.")
     else:
-        small_table(
+        _show(
             pd.DataFrame(
                 {
                     "Référence": linked["reference"],
@@ -257,10 +265,10 @@ if not register.empty:
                     dys.link_complaint(
                         store, reference.strip(), selected, who=who.who, at=clock.now()
                     )
-                    st.success(f"Réclamation {reference.strip()} liée à {selected}.")
+                    st.success(f"Réclamation {md(reference.strip())} liée à {md(selected)}.")
                     st.rerun()
                 except CpmsError as exc:
-                    st.error(str(exc.message))
+                    st.error(md(exc.message))
     again = dys.recurrence(store, selected)
     if again is not None:
         st.markdown("**Les réclamations sont-elles revenues ?**", help=RECURRENCE_HELP)
@@ -287,7 +295,7 @@ if not register.empty:
         st.caption("Indiquez l'objet et la cause pour suivre la récurrence après la clôture.")
     steps = dys.history(store, selected)
     st.markdown("**Historique**")
-    small_table(
+    _show(
         pd.DataFrame(
             {
                 "Quand": [clock.moment_text(v) for v in steps["changed_at"]],
@@ -307,7 +315,7 @@ st.subheader(REPEAT_LABEL, help=REPEAT_HELP)
 repeat = dys.repeat_complainants(store, as_of=filters.as_of)
 count_card(REPEAT_LABEL, len(repeat), help=REPEAT_HELP)
 if who.may_see_case_lists and not repeat.empty:
-    small_table(
+    _show(
         pd.DataFrame(
             {
                 "NIR (masqué)": repeat["nir_masked"],

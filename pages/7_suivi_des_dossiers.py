@@ -2,6 +2,7 @@
 attachments and history, and record its acknowledgement, answer and mediator referral. Personal
 data as the role may see it; the full NIR only on request, with a reason, logged."""
 
+import hashlib
 from datetime import date
 
 import streamlit as st
@@ -11,6 +12,7 @@ from cpms_metrics.access import PersonalData, redact, redact_case
 from cpms_metrics.cases import FOLLOW_UP_COLUMNS, update_case
 from cpms_metrics.errors import ValidationError
 from cpms_metrics.fields import CHANNELS, MEDIATORS, NATURES, OUTCOMES, cause_vocabulary, label
+from cpms_metrics.validation import MAX_LENGTH, length_help
 from ui import auth, cases, clock, data
 from ui.format import format_count
 from ui.page import page_setup
@@ -27,11 +29,18 @@ search = st.text_input(
     "Rechercher un dossier", key="suivi_search", icon=":material/search:",
     placeholder="Référence, nom ou prénom — vide : les dossiers les plus récents",
 )  # fmt: skip
-found = redact(cases.read("find_cases", search), who.personal_data)
+found = cases.read("find_cases", search)
 if found.empty:
     no_data(f"Aucun dossier ne correspond à « {cases.md(search)} ».")
     st.stop()
-rows = {str(r["reference"]): r for r in found.to_dict("records")}
+# Chosen by its stored reference, shown as the role may see it (a NIR typed anywhere masked).
+rows = dict(
+    zip(
+        (str(r) for r in found["reference"]),
+        redact(found, who.personal_data).to_dict("records"),
+        strict=True,
+    )
+)
 count = format_count(len(rows))
 shown = f"les {count} plus récents" if len(rows) == 50 else f"{count} trouvé{'s' * (len(rows) > 1)}"
 reference = st.selectbox(
@@ -42,8 +51,10 @@ case = cases.read("case", reference)
 if case is None:  # deleted since the search: the next run searches again
     st.rerun()
 seen = redact_case(case, who.personal_data)  # what is shown; `case` for the follow-up only
+# Widget keys reach the browser: they name the case by a digest, never by its reference.
+case_key = hashlib.sha256(reference.encode()).hexdigest()[:16]
 
-st.subheader(cases.md(f"{reference} · {cases.person(seen)}"), divider="gray")
+st.subheader(cases.md(f"{seen['reference']} · {cases.person(seen)}"), divider="gray")
 with st.container(horizontal=True):
     st.badge(label(NATURES, case["nature"]), icon=":material/label:", color="blue")
     answered = case.get("responded_on") is not None
@@ -57,7 +68,7 @@ cases.case_card(seen, objects)
 if who.may_reveal_nir and case.get("nir"):
     with (
         st.expander(":material/visibility: Afficher le NIR complet"),
-        st.form(f"reveal_{reference}", clear_on_submit=True, enter_to_submit=False),
+        st.form(f"reveal_{case_key}", clear_on_submit=True, enter_to_submit=False),
     ):
         reason = st.text_input(
             "Motif de la consultation", key="reveal_reason",
@@ -68,8 +79,9 @@ if who.may_reveal_nir and case.get("nir"):
                 nir = auth.reveal_nir(reference, reason)
             except CpmsError as exc:
                 cases.show_error(exc)
-            else:
-                st.success(f"NIR du dossier {cases.md(reference)} : **{nir}**")
+            else:  # shown as text, whatever it holds: never rendered as Markdown
+                st.success(f"NIR du dossier {cases.md(reference)} :", icon=":material/badge:")
+                st.code(nir or "aucun NIR enregistré", language=None)
 
 details, follow_up = st.columns([4, 3], gap="large")
 with details:
@@ -91,12 +103,19 @@ with details:
             )
 
 version = state.setdefault("suivi_version", 0)
-prefix = f"suivi_{version}_{reference}_"
+prefix = f"suivi_{version}_{case_key}_"
 problems = state["suivi_problems"].get(reference, {}) if "suivi_problems" in state else {}
+
+
+# The handler is typed by people: it is shown with any NIR masked, and left as stored when the
+# field still shows what it was given.
+handler_shown = str(seen.get("handler") or "")
 
 
 def record() -> None:
     typed = {column: state.get(prefix + column) for column in FOLLOW_UP_COLUMNS}
+    if typed.get("handler") == handler_shown:
+        typed["handler"] = case.get("handler")
     changes = cases.follow_up_changes(case, typed, FOLLOW_UP_COLUMNS)
     now = clock.now()
     state["suivi_problems"], state["suivi_result"] = {}, None
@@ -140,7 +159,7 @@ def choice(column: str, vocabulary: dict[str, tuple[str, tuple[str, ...]]]) -> N
     cases.field_problem(problems, column)
 
 
-with follow_up, st.form(f"suivi_{reference}", enter_to_submit=False):
+with follow_up, st.form(f"suivi_{case_key}", enter_to_submit=False):
     st.markdown("##### :material/edit_calendar: Suivi")
     left, right = st.columns(2)
     with left:
@@ -153,7 +172,11 @@ with follow_up, st.form(f"suivi_{reference}", enter_to_submit=False):
     if competent := cases.competent_mediator(case):
         competent_name = cases.value_text("mediator", competent)
         st.caption(f":material/balance: Médiateur compétent : {competent_name}")
-    st.text_input(cases.header("handler"), value=case.get("handler") or "", key=prefix + "handler")
+    st.text_input(
+        cases.header("handler"), value=handler_shown, key=prefix + "handler",
+        max_chars=MAX_LENGTH["handler"],
+        help=f"{cases.FOLLOW_UP_HELP['handler']} {length_help('handler')}",
+    )  # fmt: skip
     st.markdown("###### :material/gavel: Suite donnée (recommandation ACPR 2024-R-02)")
     choice("outcome", OUTCOMES)
     st.number_input(
@@ -165,7 +188,8 @@ with follow_up, st.form(f"suivi_{reference}", enter_to_submit=False):
     choice("cause", cause_vocabulary(data.settings().causes))
     st.text_input(
         cases.header("dysfunction"), value=case.get("dysfunction") or "",
-        key=prefix + "dysfunction", help=cases.FOLLOW_UP_HELP["dysfunction"],
+        key=prefix + "dysfunction", max_chars=MAX_LENGTH["dysfunction"],
+        help=f"{cases.FOLLOW_UP_HELP['dysfunction']} {length_help('dysfunction')}",
     )  # fmt: skip
     cases.field_problem(problems, "dysfunction")
     if problems:

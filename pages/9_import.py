@@ -8,7 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from cpms_metrics import CpmsError
+from cpms_metrics.access import mask_nirs
 from cpms_metrics.ingest import rejects_of
+from cpms_metrics.rejects import rejections_csv
 from ui import auth, cases, clock, data
 from ui.format import format_count
 from ui.page import page_setup
@@ -105,7 +107,7 @@ else:
                 st.download_button(
                     "Lignes rejetées (CSV)",
                     auth.audited_export(
-                        lambda: cases.rejections_csv(rejections, who.personal_data),
+                        lambda: rejections_csv(rejections, who.personal_data),
                         f"Lignes rejetées de « {report.file_name} » (vérification), CSV",
                     ),
                     f"{Path(report.file_name).stem}_rejets.csv", "text/csv", on_click="ignore",
@@ -123,13 +125,13 @@ if rejected:
     left, right = st.columns([2, 1], vertical_alignment="bottom")
     chosen = left.selectbox(
         "Lignes rejetées d'un import", list(rejected),
-        format_func=lambda i: f"Import n° {i} — {rejected[i]['file_name']} "
+        format_func=lambda i: f"Import n° {i} — {mask_nirs(rejected[i]['file_name'])} "
         f"({format_count(rejected[i]['rejected'])} ligne(s))",
     )  # fmt: skip
     right.download_button(
         "Télécharger (CSV)",
         auth.audited_export(
-            lambda: cases.rejections_csv(rejects_of(store, chosen), who.personal_data),
+            lambda: rejections_csv(rejects_of(store, chosen), who.personal_data),
             f"Lignes rejetées de l'import n° {chosen}, CSV",
         ),
         f"import_{chosen}_rejets.csv", "text/csv", on_click="ignore", icon=":material/download:",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from cpms_metrics import CpmsError, Store
-from cpms_metrics.access import PersonalData, redact_value, scrub_nir
+from cpms_metrics.access import PersonalData, mask_nirs, mask_nirs_in_frame, redact_value, scrub_nir
 from cpms_metrics.cases import (
     SavedCase,
     attachment_content,
@@ -42,13 +41,11 @@ from cpms_metrics.fields import (
     COLUMN_BY_NAME,
     COMPLAINT,
     DATE_COLUMNS,
-    HEADER_KEYS,
     MEDIATOR_BY_CARRIER,
     NATURES,
     OUTCOMES,
     RISK_CARRIERS,
     cause_vocabulary,
-    fold,
     label,
     object_vocabulary,
 )
@@ -61,27 +58,20 @@ from cpms_metrics.ingest import (
     read_and_prepare,
 )
 from cpms_metrics.quality import finding_cases, findings_by_kind, findings_by_month
+from cpms_metrics.rejects import readable_rejections
+from cpms_metrics.store import scratch_prefix
 from cpms_metrics.validation import FINDING_KINDS, mask_nir
-from cpms_metrics.worklist import mediator_label, to_csv_bytes
+from cpms_metrics.worklist import mediator_label
 from ui import clock, data
-from ui.format import DASH, POLICY_LABELS, format_count, format_date, month_label
+from ui.format import DASH, POLICY_LABELS, format_count, format_date, md, month_label
 from ui.widgets import PLOTLY_CONFIG
 
 HEADER = {name: column.header for name, column in COLUMN_BY_NAME.items()}
 UPLOAD_TYPES = ["csv", "xlsx", "parquet"]
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
 def header(column: str) -> str:
     return HEADER[column]
-
-
-def md(text: Any) -> str:
-    """Text typed by someone, for Markdown: shown as typed, never as a link, an image, a colour
-    or a formula (every Markdown character escaped)."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def link(page: str, text: str, icon: str, params: Mapping[str, Any] | None = None) -> None:
@@ -176,8 +166,8 @@ def value_text(column: str, value: Any, objects: Sequence[str] = ()) -> str:
         return mediator_label(str(value))
     vocabularies = _vocabularies(tuple(dict.fromkeys([*objects, str(value)])))
     if column in vocabularies:
-        return label(vocabularies[column], str(value))
-    return str(value)
+        return str(mask_nirs(label(vocabularies[column], str(value))))
+    return str(mask_nirs(str(value)))
 
 
 def person(case: Mapping[str, Any]) -> str:
@@ -271,7 +261,7 @@ def saved_case_panel(saved: SavedCase, nature: str, received_on: date | None) ->
     )
     with st.container(border=True):
         reference, received, kind = st.columns(3)
-        reference.metric("Référence", saved.reference)
+        reference.metric("Référence", mask_nirs(saved.reference))
         received.metric("Reçue le", day_text(received_on))
         kind.metric("Nature", label(NATURES, nature))
         deadlines, mediator = st.columns([3, 2], gap="large")
@@ -460,7 +450,7 @@ def attachments_list(reference: str, files: pd.DataFrame) -> None:
         for record in files.to_dict("records"):
             name = str(record["file_name"])
             st.download_button(
-                f"{name} ({format_count(int(record['size']) // 1024 or 1)} Ko)",
+                f"{md(name)} ({format_count(int(record['size']) // 1024 or 1)} Ko)",
                 _reader(store, reference, name),
                 name,
                 on_click="ignore",
@@ -494,7 +484,7 @@ def check_upload(
     file_name = Path(name).name
     if file_name in ("", ".", ".."):
         file_name = "export.csv"
-    with tempfile.TemporaryDirectory(prefix="cpms-import-") as folder:
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix()) as folder:
         # The file keeps its own name: the import log shows it.
         path = Path(folder) / file_name
         path.write_bytes(content)
@@ -551,48 +541,14 @@ def report_cards(report: ImportReport, *, done: bool) -> None:
         st.caption(":material/info: " + " ; ".join(notes) + ".")
 
 
-def _rejected_value(field: Any, value: Any, level: PersonalData) -> Any:
-    if _missing(value):
-        return value
-    column = HEADER_KEYS.get(fold(str(field or "")))
-    if column == "nir":
-        return mask_nir(str(value))
-    if column is not None:
-        value = redact_value(column, value, level)
-    return value if _missing(value) else scrub_nir(str(value))
-
-
-def readable_rejections(rejections: pd.DataFrame, level: PersonalData) -> pd.DataFrame:
-    """Rejected lines in French, values as the role may see them; a NIR is always masked."""
-    field_column = "column" if "column" in rejections.columns else "field"
-    values = [
-        _rejected_value(f, v, level)
-        for f, v in zip(rejections[field_column], rejections["value"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "Ligne": rejections["line"].astype("Int64"),
-            "Référence": rejections["reference"],
-            "Colonne": rejections[field_column],
-            "Valeur": values,
-            "Motif": rejections["reason"],
-        }
-    )
-
-
 def rejections_table(rejections: pd.DataFrame, level: PersonalData) -> None:
-    st.dataframe(
+    st.dataframe(  # masked by `readable_rejections`
         readable_rejections(rejections, level),
         hide_index=True,
         width="stretch",
         height="content" if len(rejections) <= 12 else 420,
         column_config={"Ligne": st.column_config.NumberColumn(format="%d")},
     )
-
-
-def rejections_csv(rejections: pd.DataFrame, level: PersonalData) -> bytes:
-    """The rejected lines as a CSV for French Excel, values as the role may see them."""
-    return to_csv_bytes(readable_rejections(rejections, level))
 
 
 def imports_table(log: pd.DataFrame) -> None:
@@ -612,7 +568,7 @@ def imports_table(log: pd.DataFrame) -> None:
     )
     integers = [c for c in shown.columns if c not in ("Importé le", "Fichier")]
     st.dataframe(
-        shown,
+        mask_nirs_in_frame(shown),
         hide_index=True,
         width="stretch",
         height="content" if len(shown) <= 12 else 420,
@@ -715,10 +671,13 @@ SUIVI_URL = "suivi_des_dossiers"
 
 def finding_cases_table(frame: pd.DataFrame, objects: Sequence[str], level: PersonalData) -> None:
     """The cases behind one kind of finding, the value found as the role may see it; the
-    reference opens the case's follow-up."""
+    reference opens the case's follow-up (a reference holding a NIR is shown, and sought,
+    masked: the link never carries a full NIR)."""
     shown = pd.DataFrame(
         {
-            "Référence": [f"{SUIVI_URL}?ref={quote(str(r))}" for r in frame["reference"]],
+            "Référence": [
+                f"{SUIVI_URL}?ref={quote(str(mask_nirs(str(r))))}" for r in frame["reference"]
+            ],
             "Reçue le": frame["received_on"].map(day_text),
             "Canal": frame["channel"].map(lambda v: value_text("channel", v)),
             "Objet": frame["object"].map(lambda v: value_text("object", v, objects)),
@@ -731,6 +690,7 @@ def finding_cases_table(frame: pd.DataFrame, objects: Sequence[str], level: Pers
             "Constat": frame["message"],
         }
     )
+    shown = mask_nirs_in_frame(shown)
     if not any(shown["Valeur"]):  # missing items have no value to show
         shown = shown.drop(columns="Valeur")
     st.dataframe(

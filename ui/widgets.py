@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cpms_metrics.access import Access
+from cpms_metrics.access import Access, mask_nirs_in_frame
 from cpms_metrics.charts import rate_chart, status_chart
 from cpms_metrics.definitions import FIGURES, STATUS_HELP, STATUS_LABELS, STEP_LABELS, Figure
 from cpms_metrics.fields import (
@@ -231,7 +231,7 @@ def late_cases_table(frame: pd.DataFrame, done_title: str) -> None:
             "Gestionnaire": frame["handler"].fillna("Non attribué"),
         }
     )
-    _table(_dates_as_text(shown))
+    _table(shown)
 
 
 def misrouted_table(frame: pd.DataFrame) -> None:
@@ -245,7 +245,7 @@ def misrouted_table(frame: pd.DataFrame) -> None:
             "Gestionnaire": frame["handler"].fillna("Non attribué"),
         }
     )
-    _table(_dates_as_text(shown))
+    _table(shown)
 
 
 def open_cases_table(frame: pd.DataFrame) -> None:
@@ -270,14 +270,11 @@ def open_cases_table(frame: pd.DataFrame) -> None:
             for f, n in zip(frame["first_name"], frame["last_name"], strict=True)
         ]
         shown["NIR"] = frame["nir"].map(lambda v: _text(v, lambda n: mask_nir(str(n))))
-    colours = [BAND_COLOURS[b] for b in frame["band"]]
-    styled = _dates_as_text(shown).style.apply(
-        lambda row: (
-            [f"background-color: {colours[row.name]}" if colours[row.name] else ""] * len(row)
-        ),
-        axis=1,
+    _table(
+        shown,
+        help={"Jours restants": "Négatif : échéance dépassée depuis autant de jours."},
+        colours=[BAND_COLOURS[b] for b in frame["band"]],
     )
-    _table(styled, help={"Jours restants": "Négatif : échéance dépassée depuis autant de jours."})
 
 
 def mediators_table(frame: pd.DataFrame) -> None:
@@ -307,8 +304,8 @@ def mediator_directory() -> None:
 
 
 def small_table(frame: pd.DataFrame) -> None:
-    """A short table shown whole, text wrapped, without an index."""
-    st.table(frame, hide_index=True, border="horizontal")
+    """A short table shown whole, text wrapped, without an index; any NIR masked."""
+    st.table(mask_nirs_in_frame(frame), hide_index=True, border="horizontal")
 
 
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -320,15 +317,26 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _table(shown: Any, help: dict[str, str] | None = None) -> None:
-    """A table as tall as its rows, integers without separators games."""
-    frame = shown.data if hasattr(shown, "data") else shown
+def _table(
+    shown: pd.DataFrame, help: dict[str, str] | None = None, colours: list[str] | None = None
+) -> None:
+    """A list of cases as tall as its rows: dates as text, any NIR masked whatever the column
+    (`access.mask_nirs`), integers without separators games, each row in its colour if given."""
+    frame = mask_nirs_in_frame(_dates_as_text(shown)).reset_index(drop=True)
+    styled: Any = frame
+    if colours:
+        styled = frame.style.apply(
+            lambda row: (
+                [f"background-color: {colours[row.name]}" if colours[row.name] else ""] * len(row)
+            ),
+            axis=1,
+        )
     config = {
         column: st.column_config.NumberColumn(column, format="%d", help=(help or {}).get(column))
         for column in frame.columns
         if pd.api.types.is_integer_dtype(frame[column])
     }
-    st.dataframe(shown, hide_index=True, width="stretch", height="content", column_config=config)
+    st.dataframe(styled, hide_index=True, width="stretch", height="content", column_config=config)
 
 
 def withheld_list(total: int, noun: str = "dossiers") -> None:

@@ -29,6 +29,7 @@ from cpms_metrics.definitions import MISROUTED_LABEL
 from cpms_metrics.errors import ImportFileError
 from cpms_metrics.ingest import import_log
 from cpms_metrics.quality import findings_by_kind
+from cpms_metrics.rejects import rejections_csv
 from cpms_metrics.settings import load_settings
 from tests.app.conftest import ROOT, run_page, shown_metrics
 from tests.app.known_export import QUERY, TEXT, write_export
@@ -276,6 +277,7 @@ def test_several_users_saving_at_once_get_distinct_references(
     # AppTests share one runtime slot, emptied by the first to finish: the others could not read
     # the request headers any more. This test is about references, not about proxies.
     monkeypatch.setattr(auth, "_proxied", lambda: False)
+    monkeypatch.setattr(auth, "request_host", lambda: None)
     apps = [fill(run_page(SAISIE), WRITTEN) for _ in range(4)]
     start = threading.Barrier(len(apps))
     failures: list[BaseException] = []
@@ -390,7 +392,7 @@ def test_attachments_are_kept_with_the_case(known_db: Path) -> None:
     )  # fmt: skip
     at = run_page(SUIVI, {"ref": saved.reference})
     labels = [b.proto.label for b in at.get("download_button")]
-    assert any(label.startswith("releve.pdf") for label in labels)
+    assert any(label.startswith(r"releve\.pdf") for label in labels)  # Markdown, escaped
     assert cases.attachment_content(store, saved.reference, "releve.pdf") == b"%PDF-1.4 test"
 
 
@@ -448,7 +450,7 @@ def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> Non
     assert "Date de réception illisible (formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)" in list(
         rejected["Motif"]
     )
-    csv = cases.rejections_csv(report.rejections, PersonalData.CLEAR).decode("utf-8-sig")
+    csv = rejections_csv(report.rejections, PersonalData.CLEAR).decode("utf-8-sig")
     assert csv.splitlines()[0] == "Ligne;Référence;Colonne;Valeur;Motif"
     assert stored(known_db) == before
 
