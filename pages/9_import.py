@@ -48,13 +48,16 @@ def cancel() -> None:
 st.caption(
     ":material/info: Export des réclamations au format de l'outil de gestion (une ligne par "
     "dossier). Le fichier est d'abord vérifié : rien n'est écrit avant votre confirmation. Un "
-    "même fichier importé deux fois ne change rien la seconde fois."
+    "même fichier importé deux fois ne change rien la seconde fois ; une cellule vide n'efface "
+    "jamais une valeur enregistrée, et une ligne identique à une version antérieure du dossier "
+    "(export plus ancien) est « périmée » : elle n'est pas appliquée."
 )
 if (done := state.get("import_done")) and "import_check" not in state:
+    stale = f", {format_count(done.stale)} ligne(s) périmée(s) non appliquée(s)"
     st.success(
         f"**Import n° {done.import_id} terminé** — « {cases.md(done.file_name)} » : "
         f"{format_count(done.added)} dossier(s) ajouté(s), {format_count(done.updated)} mis à "
-        f"jour, {format_count(done.rejected)} ligne(s) rejetée(s).",
+        f"jour, {format_count(done.rejected)} ligne(s) rejetée(s){stale if done.stale else ''}.",
         icon=":material/check_circle:",
     )
     cases.report_cards(done, done=True)

@@ -442,7 +442,7 @@ def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> Non
     assert not at.exception
     assert shown_metrics(at) == {
         "Lignes lues": "12", "À ajouter": "1", "À mettre à jour": "3",
-        "Inchangées": format_count(report.unchanged), "Rejetées": "2",
+        "Inchangées": format_count(report.unchanged), "Périmées": "0", "Rejetées": "2",
         "Constats qualité": format_count(report.findings),
     }  # fmt: skip
     rejected = at.dataframe[0].value
