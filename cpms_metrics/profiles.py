@@ -22,20 +22,27 @@ from .fields import (
     HEADER_KEYS,
     MEDIATORS,
     NATURES,
+    OUTCOMES,
     REQUIRED,
     RISK_CARRIERS,
     Vocabulary,
+    cause_vocabulary,
     fold,
     object_vocabulary,
     value_keys,
 )
+from .settings import DEFAULT_CAUSE_LIST
 
 _KEYS = ("name", "header_row", "date_format", "columns", "values", "constants", "fallback")
 
 
-def vocabularies(objects: tuple[str, ...]) -> dict[str, Vocabulary]:
-    """The enumerated columns and their allowed values (`objects` is the setting)."""
+def vocabularies(
+    objects: tuple[str, ...], causes: tuple[str, ...] = DEFAULT_CAUSE_LIST
+) -> dict[str, Vocabulary]:
+    """The enumerated columns and their allowed values (`objects` and `causes` are settings)."""
     return {
+        "outcome": OUTCOMES,
+        "cause": cause_vocabulary(causes),
         "channel": CHANNELS,
         "response_channel": CHANNELS,
         "nature": NATURES,
@@ -100,7 +107,12 @@ def _allowed(vocabulary: Vocabulary) -> str:
     return ", ".join(vocabulary)
 
 
-def parse_profile(data: dict[str, Any], source: str, objects: tuple[str, ...]) -> Profile:
+def parse_profile(
+    data: dict[str, Any],
+    source: str,
+    objects: tuple[str, ...],
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
+) -> Profile:
     """Check a profile read from TOML; raises ImportFileError naming the faulty key."""
     for key in data:
         if key not in _KEYS:
@@ -118,7 +130,7 @@ def parse_profile(data: dict[str, Any], source: str, objects: tuple[str, ...]) -
         raise _problem(
             source, "date_format", 'un format comme "%m/%d/%Y" (%d jour, %m mois, %Y année).'
         )
-    enums = vocabularies(objects)
+    enums = vocabularies(objects, causes)
     columns: dict[str, str] = {}
     for column, header in _table(data, "columns", source).items():
         _column(column, f"columns.{column}", source)
@@ -199,7 +211,13 @@ def profile_path(reference: str, folder: Path | None) -> Path:
     raise ImportFileError(f"Profil « {reference} » introuvable.", title="Profil introuvable")
 
 
-def load_profile(reference: str, *, folder: Path | None, objects: tuple[str, ...]) -> Profile:
+def load_profile(
+    reference: str,
+    *,
+    folder: Path | None,
+    objects: tuple[str, ...],
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
+) -> Profile:
     """Read and check a profile; raises ImportFileError (French, naming the key) when it is bad."""
     path = profile_path(reference, folder)
     try:
@@ -211,7 +229,7 @@ def load_profile(reference: str, *, folder: Path | None, objects: tuple[str, ...
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"Profil « {path} » illisible.", title="Profil invalide") from exc
-    return parse_profile(data, path.name, objects)
+    return parse_profile(data, path.name, objects, causes)
 
 
 def _toml_string(text: str) -> str:

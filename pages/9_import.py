@@ -113,7 +113,12 @@ elif (check := state.get("import_check")) is None:
         else:
             try:
                 profile = (
-                    load_profile(profile_name, folder=profiles_dir, objects=objects)
+                    load_profile(
+                        profile_name,
+                        folder=profiles_dir,
+                        objects=objects,
+                        causes=data.settings().causes,
+                    )
                     if profile_name
                     else NO_PROFILE
                 )

@@ -43,7 +43,9 @@ from cpms_metrics.fields import (
     DATE_COLUMNS,
     MEDIATOR_BY_CARRIER,
     NATURES,
+    OUTCOMES,
     RISK_CARRIERS,
+    cause_vocabulary,
     label,
     object_vocabulary,
 )
@@ -148,6 +150,8 @@ def _vocabularies(objects: Sequence[str]) -> dict[str, Any]:
         "nature": NATURES,
         "object": object_vocabulary(tuple(objects)),
         "risk_carrier": RISK_CARRIERS,
+        "outcome": OUTCOMES,
+        "cause": cause_vocabulary(data.settings().causes),
     }
 
 
@@ -308,6 +312,12 @@ FOLLOW_UP_HELP = {
     "mediator_referred_on": "Date à laquelle le client a saisi le médiateur.",
     "mediator": "Médiateur saisi par le client.",
     "handler": "Personne qui traite le dossier.",
+    "outcome": "Suite donnée à la réclamation avec la réponse (recommandation ACPR 2024-R-02).",
+    "redress_amount": "Montant du geste commercial ou de l'indemnisation accordé, en euros.",
+    "cause": "Cause de la réclamation, pour trouver les dysfonctionnements (liste du réglage "
+    "CPMS_CAUSES).",
+    "dysfunction": "Identifiant du dysfonctionnement révélé (registre de la page "
+    "Dysfonctionnements).",
 }
 
 
@@ -486,7 +496,9 @@ def check_upload(
         # The file keeps its own name: the import log shows it.
         path = Path(folder) / file_name
         path.write_bytes(content)
-        prepared = read_and_prepare(path, import_day=today, objects=objects, profile=profile)
+        prepared = read_and_prepare(
+            path, import_day=today, objects=objects, causes=data.settings().causes, profile=profile
+        )
     version = store.data_version()
     return UploadCheck(upload_key(name, content), prepared, preview(store, prepared), version)
 

@@ -26,6 +26,7 @@ from cpms_metrics.profiles import (
     vocabularies,
 )
 from cpms_metrics.store import scratch_prefix
+from ui import data
 from ui.format import format_count, md
 
 ABSENT = "— absente du fichier —"
@@ -124,7 +125,8 @@ def mapping_step(
 ) -> Profile | None:
     """Draw the mapping step; returns the profile to check the import with once the person asks
     for it, else None."""
-    enums = vocabularies(objects)
+    causes = data.settings().causes
+    enums = vocabularies(objects, causes)
     with _saved(source) as path:
         rows = first_rows(path)
         index = likely_header(rows)
@@ -153,9 +155,11 @@ def mapping_step(
             )
             return None
         try:
-            unknown = unknown_values(path, profile, objects)
+            unknown = unknown_values(path, profile, objects, causes)
             profile = replace(profile, values=_value_choices(profile, unknown, enums))
-            prepared = read_and_prepare(path, import_day=today, objects=objects, profile=profile)
+            prepared = read_and_prepare(
+                path, import_day=today, objects=objects, causes=causes, profile=profile
+            )
         except CpmsError as exc:
             st.error(f"**{exc.title}** — {md(exc.message)}", icon=":material/error:")
             return None
