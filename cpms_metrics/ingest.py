@@ -1272,6 +1272,9 @@ def _prepare(
         return _quote(raw.headers.get(column, COLUMN_BY_NAME[column].header))
 
     checks: list[str] = []
+    accepted_dates = "JJ/MM/AAAA ou AAAA-MM-JJ"
+    if profile.date_format:
+        accepted_dates = f"{profile.date_format} (profil d'import), {accepted_dates}"
 
     def check(condition: str, column: str, reason: str) -> None:
         field_sql = header(column) if column else "''"
@@ -1288,7 +1291,7 @@ def _prepare(
             check(
                 f"{column} IS NOT NULL AND v_{column} IS NULL",
                 column,
-                _quote(f"{spec.header} illisible (formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)"),
+                _quote(f"{spec.header} illisible (formats acceptés : {accepted_dates})"),
             )
             check(
                 f"v_{column} > DATE '{import_day.isoformat()}'",
@@ -1494,12 +1497,18 @@ class ImportReport:
         if self.ignored_headers:
             lines.append("Colonnes ignorées : " + ", ".join(self.ignored_headers))
         if self.untracked_steps:
-            steps = " ni ".join(_STEP_NAMES[s] for s in self.untracked_steps)
-            lines.append(
-                f"Étapes non suivies : le fichier ne donne pas la {steps} ; ses nouveaux "
-                "dossiers comptent en « non suivi » et dans aucun taux de cette étape"
-            )
+            lines.append(f"Étapes non suivies : {self.untracked_note()}")
         return lines
+
+    def untracked_note(self) -> str:
+        """What the steps the file does not give mean for its cases (French), or ''."""
+        if not self.untracked_steps:
+            return ""
+        steps = " ni ".join(f"la {_STEP_NAMES[s]}" for s in self.untracked_steps)
+        return (
+            f"le fichier ne donne pas {steps} ; ses nouveaux dossiers y comptent en "
+            "« non suivi », dans aucun statut ni aucun taux"
+        )
 
 
 @dataclass(frozen=True)

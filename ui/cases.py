@@ -551,6 +551,8 @@ def report_cards(report: ImportReport, *, done: bool) -> None:
         notes.append(
             "colonnes ignorées : " + ", ".join(f"« {md(h)} »" for h in report.ignored_headers)
         )
+    if report.untracked_steps:
+        notes.append("étapes non suivies : " + report.untracked_note())
     if notes:
         st.caption(":material/info: " + " ; ".join(notes) + ".")
 

@@ -86,3 +86,5 @@ def test_mapping_step_maps_previews_saves_and_checks(known_db: Path, profiles: P
     assert "import_mapping" not in at.session_state
     shown = shown_metrics(at)
     assert (shown["Lignes lues"], shown["À ajouter"], shown["Rejetées"]) == ("3", "3", "0")
+    # The file gives no acknowledgement and no answer date: the check says so before loading
+    assert any("étapes non suivies" in c.value for c in at.caption)

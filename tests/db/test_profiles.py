@@ -247,7 +247,9 @@ def test_cli_drafts_a_profile_then_imports_with_it(tmp_path, monkeypatch, capsys
 def test_steps_the_file_does_not_give_are_untracked_never_zero_percent(store, tmp_path):
     path, _ = foreign_export(tmp_path / "complaints.csv")
     profile = load_profile(str(write_profile(tmp_path)), folder=None, objects=OBJECTS)
-    run(store, path, profile)
+    report = run(store, path, profile)
+    said = [line for line in report.summary_lines() if line.startswith("Étapes non suivies")]
+    assert said and "accusé de réception ni la date de réponse" in said[0]
     result = kpis(store, as_of=DAY)
     for step in ("ack", "response"):
         block = result[step]
