@@ -8,10 +8,13 @@ from pathlib import Path
 import streamlit as st
 
 from cpms_metrics import CpmsError
+from cpms_metrics import upload as uploads
 from cpms_metrics.ingest import rejects_of
-from ui import auth, cases, clock, data
+from ui import auth, clock, data
 from ui.format import format_count
 from ui.page import page_setup
+from ui.panels import imports as panel
+from ui.panels.common import md, show_error
 from ui.widgets import no_data
 
 _, who = page_setup("Import")
@@ -25,7 +28,7 @@ UNCHANGED = " La base n'a pas été modifiée."
 def confirm() -> None:
     check = state.pop("import_check")
     try:
-        state["import_done"] = done = cases.confirm_upload(store, check, now=clock.now())
+        state["import_done"] = done = uploads.confirm_upload(store, check, now=clock.now())
     except CpmsError as exc:
         state["import_failure"], state["import_check"] = exc, check
     else:
@@ -50,49 +53,49 @@ st.caption(
 )
 if (done := state.get("import_done")) and "import_check" not in state:
     st.success(
-        f"**Import n° {done.import_id} terminé** — « {cases.md(done.file_name)} » : "
+        f"**Import n° {done.import_id} terminé** — « {md(done.file_name)} » : "
         f"{format_count(done.added)} dossier(s) ajouté(s), {format_count(done.updated)} mis à "
         f"jour, {format_count(done.rejected)} ligne(s) rejetée(s).",
         icon=":material/check_circle:",
     )
-    cases.report_cards(done, done=True)
+    panel.report_cards(done, done=True)
 
 if (check := state.get("import_check")) is None:
     upload = st.file_uploader(
-        "Export à importer", type=cases.UPLOAD_TYPES, key=f"import_upload_{version}",
+        "Export à importer", type=uploads.UPLOAD_TYPES, key=f"import_upload_{version}",
         help="CSV séparé par « ; » ou « , » (UTF-8 ou Windows-1252, celui d'Excel), classeur "
         "Excel .xlsx (première feuille) ou Parquet.",
     )  # fmt: skip
     if upload is not None:
         content = upload.getvalue()
-        key = cases.upload_key(upload.name, content)
+        key = uploads.upload_key(upload.name, content)
         if (failed := state.get("import_failed")) and failed[0] == key:
-            cases.show_error(failed[1], UNCHANGED)  # the same file again: not read twice
+            show_error(failed[1], UNCHANGED)  # the same file again: not read twice
         else:
             try:
                 with st.spinner("Lecture et vérification du fichier…"):
-                    state["import_check"] = cases.check_upload(
+                    state["import_check"] = uploads.check_upload(
                         store, upload.name, content, today=clock.today(), objects=objects
                     )
             except CpmsError as exc:
                 state["import_failed"] = (key, exc)
-                cases.show_error(exc, UNCHANGED)
+                show_error(exc, UNCHANGED)
             else:
                 state.pop("import_done", None)
                 st.rerun()
 else:
-    check = state["import_check"] = cases.fresh_preview(store, check)
+    check = state["import_check"] = uploads.fresh_preview(store, check)
     report = check.report
     with st.container(border=True):
-        name = cases.md(report.file_name)
+        name = md(report.file_name)
         st.markdown(f"##### :material/fact_check: Vérification de « {name} »")
         st.caption("Rien n'a encore été écrit dans la base : voici ce que l'import ferait.")
-        cases.report_cards(report, done=False)
+        panel.report_cards(report, done=False)
         if len(report.rejections):
             st.markdown("**Lignes rejetées**, avec leur motif :")
-            cases.rejections_table(report.rejections, who.personal_data)
+            panel.rejections_table(report.rejections, who.personal_data)
         if failure := state.pop("import_failure", None):
-            cases.show_error(failure, UNCHANGED)
+            show_error(failure, UNCHANGED)
         with st.container(horizontal=True):
             st.button(
                 "Confirmer l'import", type="primary", icon=":material/upload:", on_click=confirm,
@@ -105,7 +108,7 @@ else:
                 st.download_button(
                     "Lignes rejetées (CSV)",
                     auth.audited_export(
-                        lambda: cases.rejections_csv(rejections, who.personal_data),
+                        lambda: panel.rejections_csv(rejections, who.personal_data),
                         f"Lignes rejetées de « {report.file_name} » (vérification), CSV",
                     ),
                     f"{Path(report.file_name).stem}_rejets.csv", "text/csv", on_click="ignore",
@@ -113,11 +116,11 @@ else:
                 )  # fmt: skip
 
 st.subheader("Imports précédents")
-log = cases.read("imports")
+log = data.read("imports")
 if log.empty:
     no_data("Aucun import pour l'instant.")
     st.stop()
-cases.imports_table(log)
+panel.imports_table(log)
 rejected = {int(r["id"]): r for r in log[log["rejected"] > 0].to_dict("records")}
 if rejected:
     left, right = st.columns([2, 1], vertical_alignment="bottom")
@@ -129,7 +132,7 @@ if rejected:
     right.download_button(
         "Télécharger (CSV)",
         auth.audited_export(
-            lambda: cases.rejections_csv(rejects_of(store, chosen), who.personal_data),
+            lambda: panel.rejections_csv(rejects_of(store, chosen), who.personal_data),
             f"Lignes rejetées de l'import n° {chosen}, CSV",
         ),
         f"import_{chosen}_rejets.csv", "text/csv", on_click="ignore", icon=":material/download:",

@@ -36,6 +36,7 @@ from ui.format import (
     format_rate,
     points_change,
 )
+from ui.panels.common import REFERENCE, case_links, reference_link
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -220,7 +221,7 @@ def late_cases_table(frame: pd.DataFrame, done_title: str) -> None:
     objects = _objects(frame)
     shown = pd.DataFrame(
         {
-            "Référence": frame["reference"],
+            REFERENCE: case_links(frame["reference"]),
             "Statut": frame["status"].map(STATUS_LABELS),
             "Jours de retard": frame["days_late"],
             "Reçue le": frame["received_on"],
@@ -237,7 +238,7 @@ def late_cases_table(frame: pd.DataFrame, done_title: str) -> None:
 def misrouted_table(frame: pd.DataFrame) -> None:
     shown = pd.DataFrame(
         {
-            "Référence": frame["reference"],
+            REFERENCE: case_links(frame["reference"]),
             "Saisine le": frame["mediator_referred_on"],
             "Porteur de risque": frame["risk_carrier"].map(lambda v: label(RISK_CARRIERS, v)),
             "Médiateur saisi": frame["mediator"].map(mediator_label),
@@ -248,16 +249,28 @@ def misrouted_table(frame: pd.DataFrame) -> None:
     _table(_dates_as_text(shown))
 
 
+def days_late(days_left: pd.Series) -> pd.Series:
+    """Days past the deadline, positive; blank when it has not passed."""
+    return (-days_left).where(days_left < 0).astype("Int64")
+
+
+def days_remaining(days_left: pd.Series) -> pd.Series:
+    """Days left before the deadline; blank once it has passed."""
+    return days_left.where(days_left >= 0).astype("Int64")
+
+
 def open_cases_table(frame: pd.DataFrame) -> None:
-    """The worklist: one row per open complaint, coloured by how close its deadline is."""
+    """The worklist: one row per open complaint, coloured by how close its deadline is; its
+    lateness in days (positive) beside the days left, each blank when it does not apply."""
     objects = _objects(frame)
     shown = pd.DataFrame(
         {
             "Situation": frame["band"].map(BANDS),
-            "Référence": frame["reference"],
+            REFERENCE: case_links(frame["reference"]),
             "À faire": frame["next_step"].map({"ack": "AR", "answer": "Réponse"}),
             "Échéance": frame["next_due"],
-            "Jours restants": frame["days_left"],
+            "Jours de retard": days_late(frame["days_left"]),
+            "Jours restants": days_remaining(frame["days_left"]),
             "Gestionnaire": frame["handler"].fillna("Non attribué"),
             "Objet": frame["object"].map(lambda v: label(objects, v)),
             "Canal": frame["channel"].map(lambda v: label(CHANNELS, v)),
@@ -277,7 +290,13 @@ def open_cases_table(frame: pd.DataFrame) -> None:
         ),
         axis=1,
     )
-    _table(styled, help={"Jours restants": "Négatif : échéance dépassée depuis autant de jours."})
+    _table(
+        styled,
+        help={
+            "Jours de retard": "Jours écoulés depuis l'échéance dépassée.",
+            "Jours restants": "Jours avant l'échéance, aujourd'hui compris comme 0.",
+        },
+    )
 
 
 def mediators_table(frame: pd.DataFrame) -> None:
@@ -323,11 +342,13 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 def _table(shown: Any, help: dict[str, str] | None = None) -> None:
     """A table as tall as its rows, integers without separators games."""
     frame = shown.data if hasattr(shown, "data") else shown
-    config = {
+    config: dict[str, Any] = {
         column: st.column_config.NumberColumn(column, format="%d", help=(help or {}).get(column))
         for column in frame.columns
         if pd.api.types.is_integer_dtype(frame[column])
     }
+    if REFERENCE in frame.columns:  # the address of each case (`casefile.case_address`)
+        config[REFERENCE] = reference_link()
     st.dataframe(shown, hide_index=True, width="stretch", height="content", column_config=config)
 
 
