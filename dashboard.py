@@ -9,7 +9,8 @@ from ui import data
 from ui.format import count_noun, format_count, format_date, period_label
 from ui.narrative import executive_summary
 from ui.page import page_setup
-from ui.widgets import PROVISIONAL_CAPTION, chart, figure_card
+from ui.panels.drilldown import drill_chart
+from ui.widgets import PROVISIONAL_CAPTION, figure_card
 
 filters, who = page_setup("Vue d'ensemble")
 now = data.kpis(filters)
@@ -55,8 +56,10 @@ months = data.monthly(filters)
 left, right = st.columns(2)
 with left:
     st.subheader("Réclamations reçues par mois")
-    chart(volume_chart(months, filters.months, filters.as_of))
+    drill_chart(
+        volume_chart(months, filters.months, filters.as_of), "overview_volume", filters, who
+    )
 with right:
     st.subheader("Dans les délais, par mois")
-    chart(rate_chart(months, filters.months, filters.as_of))
+    drill_chart(rate_chart(months, filters.months, filters.as_of), "overview_rates", filters, who)
 st.caption(PROVISIONAL_CAPTION)

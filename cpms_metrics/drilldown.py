@@ -156,11 +156,12 @@ def readable_point_cases(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def point_title(point: Point, objects: dict[str, Any] | None = None) -> str:
-    """What the point counts, in French: `Réclamations reçues en mars 2025, objet …, AR en
-    retard`."""
-    parts = ["Réclamations"]
+    """What the point counts, in French: `Réclamations reçues en mars 2025, objet « … »,
+    accusé de réception : en retard`."""
+    head = "Réclamations"
     if point.month is not None:
-        parts.append(f"reçues en {month_label(point.month, long=True)}")
+        head += f" reçues en {month_label(point.month, long=True)}"
+    parts = [head]
     if point.object is not None:
         names = objects or object_vocabulary((point.object,))
         parts.append(f"objet « {label(names, point.object)} »")

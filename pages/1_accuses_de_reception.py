@@ -7,11 +7,11 @@ from cpms_metrics.charts import ACK_COLOUR, breakdown_chart, delay_chart
 from cpms_metrics.fields import CHANNELS, label
 from ui import data
 from ui.page import page_setup
+from ui.panels.drilldown import drill_chart, monthly_compliance
 from ui.widgets import (
     breakdown,
     chart,
     late_cases,
-    monthly_compliance,
     status_cards,
 )
 
@@ -19,7 +19,7 @@ filters, who = page_setup("Accusés de réception")
 status_cards(data.kpis(filters), "ack", "AR")
 
 series = (("ack_compliance_rate", "Accusés de réception", ACK_COLOUR),)
-monthly_compliance(filters, "ack", series)
+monthly_compliance(filters, who, "ack", series)
 
 left, right = st.columns(2)
 with left:
@@ -29,7 +29,8 @@ with left:
 with right:
     st.subheader("Par canal de réception")
     channels = breakdown(data.summary(filters, "channel"), lambda v: label(CHANNELS, v))
-    chart(breakdown_chart(channels, "label", series, target=1.0))
+    by_channel = breakdown_chart(channels, "label", series, target=1.0, point_field="channel")
+    drill_chart(by_channel, "ack_channels", filters, who)
 
 st.subheader("Accusés de réception en retard ou hors délai")
 late_cases(

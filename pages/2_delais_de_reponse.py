@@ -15,11 +15,11 @@ from cpms_metrics.worklist import answered_by
 from ui import data
 from ui.format import format_rate
 from ui.page import page_setup
+from ui.panels.drilldown import drill_chart, monthly_compliance
 from ui.widgets import (
     breakdown,
     chart,
     late_cases,
-    monthly_compliance,
     rate_card,
     status_cards,
 )
@@ -30,7 +30,7 @@ figures = data.kpis(filters)
 status_cards(figures, "response", "réponses")
 
 series = (("response_compliance_rate", "Réponses", ANSWER_COLOUR),)
-monthly_compliance(filters, "response", series)
+monthly_compliance(filters, who, "response", series)
 
 left, right = st.columns(2)
 with left:
@@ -51,7 +51,10 @@ with right:
     )  # fmt: skip
     channels = breakdown(data.summary(filters, "channel"), lambda v: label(CHANNELS, v))
     by_channel = (*series, ("same_channel_rate", "Par le même canal", SAME_CHANNEL_COLOUR))
-    chart(breakdown_chart(channels, "label", by_channel, target=1.0))
+    drill_chart(
+        breakdown_chart(channels, "label", by_channel, target=1.0, point_field="channel"),
+        "response_channels", filters, who,
+    )  # fmt: skip
 
 st.subheader("Réponses en retard ou hors délai")
 late_cases(

@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cpms_metrics.access import Access
-from cpms_metrics.charts import rate_chart, status_chart
 from cpms_metrics.definitions import FIGURES, STATUS_HELP, STATUS_LABELS, STEP_LABELS, Figure
 from cpms_metrics.fields import (
     CHANNELS,
@@ -371,21 +370,6 @@ def breakdown(frame: pd.DataFrame, labels: Callable[[Any], str]) -> pd.DataFrame
         ["complaints", "key"], ascending=[False, True]
     )
     return shown.assign(label=shown["key"].map(labels)).reset_index(drop=True)
-
-
-def monthly_compliance(
-    filters: Filters, step: str, series: tuple[tuple[str, str, str], ...]
-) -> None:
-    """Compliance per month beside the statuses per month, for `step` ("ack" or "response")."""
-    months = data.monthly(filters)
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Conformité par mois")
-        chart(rate_chart(months, filters.months, filters.as_of, series))
-    with right:
-        st.subheader("Statuts par mois")
-        chart(status_chart(months, filters.months, filters.as_of, step))
-    st.caption(PROVISIONAL_CAPTION)
 
 
 def late_cases(filters: Filters, who: Access, name: str, done_title: str, empty: str) -> None:

@@ -69,7 +69,10 @@ def case_links(references: Sequence[Any] | pd.Series) -> list[str]:
     return [case_address(str(r)) for r in references]
 
 
-def reference_link(help: str = "Ouvrir le suivi du dossier") -> Any:
-    """The column config of a table's reference: a link to the case, showing the reference
-    (decoded from the address, so that the link and the text never disagree)."""
-    return st.column_config.LinkColumn(REFERENCE, display_text=r"ref=(.*)$", help=help)
+def reference_link(title: str = REFERENCE) -> Any:
+    """The column config of a table's reference: a link to the case (opened in a new tab),
+    showing the reference decoded from the address, so that the link and the text never
+    disagree."""
+    return st.column_config.LinkColumn(
+        title, display_text=r"ref=(.*)$", help="Ouvrir le suivi du dossier (nouvel onglet)"
+    )

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cpms_metrics.access import Access
+from cpms_metrics.charts import rate_chart, status_chart
 from cpms_metrics.drilldown import Point, point_cases, point_of, point_title, readable_point_cases
 from cpms_metrics.formats import format_date
 from cpms_metrics.worklist import to_csv_bytes
@@ -18,7 +19,7 @@ from ui import auth, data
 from ui.filters import Filters
 from ui.format import count_noun
 from ui.panels.common import REFERENCE, case_links, md, reference_link
-from ui.widgets import PLOTLY_CONFIG, no_data, paged, withheld_list
+from ui.widgets import PLOTLY_CONFIG, PROVISIONAL_CAPTION, no_data, paged, withheld_list
 
 HINT = ":material/touch_app: Cliquez sur une barre ou un point pour lister les dossiers."
 
@@ -92,3 +93,21 @@ def cases_behind(filters: Filters, who: Access, point: Point, key: str) -> None:
             "dossiers.csv", "text/csv", on_click="ignore", icon=":material/download:",
             help="Point-virgule, UTF-8, dates JJ/MM/AAAA.", key=f"{key}_csv",
         )  # fmt: skip
+
+
+def monthly_compliance(
+    filters: Filters, who: Access, step: str, series: tuple[tuple[str, str, str], ...]
+) -> None:
+    """Compliance per month beside the statuses per month, for `step` ("ack" or "response");
+    a click on a month or a status lists its cases."""
+    months = data.monthly(filters)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Conformité par mois")
+        rates = rate_chart(months, filters.months, filters.as_of, series)
+        drill_chart(rates, f"{step}_rates", filters, who)
+    with right:
+        st.subheader("Statuts par mois")
+        statuses = status_chart(months, filters.months, filters.as_of, step)
+        drill_chart(statuses, f"{step}_statuses", filters, who)
+    st.caption(PROVISIONAL_CAPTION)
