@@ -23,7 +23,9 @@ import pandas as pd
 from .errors import CpmsError, ValidationError
 from .schema import Cursor, fetch_one
 from .store import Store
-from .validation import mask_nir
+from .validation import compact_nir, mask_nir
+
+T = TypeVar("T")
 
 
 class RolesFileError(CpmsError):
@@ -278,6 +280,36 @@ def is_local_address(address: str | None) -> bool:
         return False  # a host name: it may resolve to anything
 
 
+def host_name(host: str) -> str:
+    """The name or address of an HTTP `Host` header, without its port, brackets or final dot
+    (`[::1]:8501` -> `::1`, `LocalHost.:8501` -> `localhost`)."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    return name.rstrip(".")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a `Host` header names this computer: `localhost` or a loopback address, with or
+    without a port. Any other name may resolve to 127.0.0.1 only for the time of an attack
+    (DNS rebinding): a page opened under it must not get local mode."""
+    return is_local_address(host_name(host))
+
+
+def _email_verified(claim: object) -> bool:
+    """Whether the provider's `email_verified` claim says yes. An absent claim (None) is not a
+    no: some providers only send verified addresses and no claim at all."""
+    if claim is None or claim is True:
+        return True
+    if isinstance(claim, bool):
+        return False
+    if isinstance(claim, int | float):
+        return claim == 1
+    return isinstance(claim, str) and claim.strip().lower() in ("true", "1")
+
+
 LOGIN_REQUIRED = (
     "Ce tableau de bord contient des données personnelles : connectez-vous avec votre compte "
     "professionnel pour y accéder."
@@ -293,10 +325,13 @@ def access_for(
     address: str | None,
     email_verified: object = None,
     proxied: bool = False,
+    host: str | None = None,
 ) -> Access:
     """Decide what the person may see. `roles` is None when no roles file is configured;
     `address` is the one the server listens on; `proxied` means the request carried
-    forwarding headers, i.e. it may come from another computer through a reverse proxy."""
+    forwarding headers, i.e. it may come from another computer through a reverse proxy;
+    `host` is the request's `Host` header (None when there is no HTTP request, e.g. in tests
+    that run a page directly: no browser, hence no page of another site to rebind)."""
     if auth_configured:
         if not logged_in:
             return Access(Mode.LOGIN, refusal=LOGIN_REQUIRED)
@@ -306,7 +341,7 @@ def access_for(
                 "Votre fournisseur d'identité ne transmet pas d'adresse électronique : "
                 "ajoutez la revendication `email` au jeton."
             )
-        elif email_verified is False or str(email_verified).lower() == "false":
+        elif not _email_verified(email_verified):
             refusal = f"L'adresse {email} n'est pas vérifiée par votre fournisseur d'identité."
         elif roles is None:
             refusal = (
@@ -338,6 +373,17 @@ def access_for(
             "Configurez la section [auth] de .streamlit/secrets.toml (voir le README, « Accès et "
             'données personnelles ») ou limitez-le à ce poste (server.address = "127.0.0.1").',
         )
+    if host and not is_loopback_host(host):
+        shown = re.sub(r"[^0-9a-z.:\[\]-]", "", host.lower())[:80]
+        return Access(
+            Mode.CLOSED,
+            refusal="Aucune donnée n'est affichée : la page a été ouverte sous le nom "
+            f"« {shown} », qui ne désigne pas ce poste. Sans connexion configurée, le "
+            "tableau de bord ne s'ouvre que par localhost ou 127.0.0.1 (par exemple "
+            "http://localhost:8501), ce qui empêche un autre site de se faire passer pour lui. "
+            "Ouvrez-le par cette adresse, ou configurez la section [auth] de "
+            ".streamlit/secrets.toml (voir le README, « Accès et données personnelles »).",
+        )
     return Access(Mode.LOCAL, LOCAL_ROLE)
 
 
@@ -360,6 +406,59 @@ def scrub_nir(text: str) -> str:
     return _NUMBER_RUN.sub(mask, text)
 
 
+# A NIR as typed in any field: sex digit, year, month, department (2A/2B for Corsica), commune and
+# order number, with or without its two-digit key (quality.py's `_NIR_FORM`, key optional).
+_NIR_SHAPED = re.compile(r"[123478][0-9]{4}(?:[0-9]{2}|2[AB])[0-9]{6}(?:[0-9]{2})?")
+
+
+def mask_nirs(value: T) -> T | str:
+    """A value as it may leave the app (a page, a download): in a text, every NIR-shaped number
+    (13 or 15 characters, spaces, dots or dashes allowed) masked as `mask_nir` masks a NIR,
+    whatever the field it was typed in; any other value as it is. Stored values are left as they
+    are: a reference stays what one looks a case up by."""
+    if not isinstance(value, str) or len(value) < _NIR_LENGTH:
+        return value
+    return _NUMBER_RUN.sub(lambda match: _mask_nir_in_run(match.group(0)), value)
+
+
+_NIR_MAX, _NIR_SIZES, _SEX = 15, (13, 15), tuple("123478")
+_SEPARATED = re.compile(f"({_SEPARATOR})")
+
+
+def _mask_nir_in_run(run: str) -> str:
+    """A run of digit groups with every NIR-shaped stretch of whole groups masked: a NIR typed
+    next to another number ("06 12 34 56 78 1 85 05 78 006 084 91") is still found."""
+    if _NIR_SHAPED.fullmatch(compact_nir(run)):
+        return mask_nir(run)
+    pieces = _SEPARATED.split(run)
+    groups, separators = pieces[0::2], pieces[1::2]
+    out: list[str] = []
+    start = 0
+    while start < len(groups):
+        end, length = start + 1, 0
+        found = False
+        for stop in range(start + 1, len(groups) + 1) if groups[start][:1] in _SEX else ():
+            length += len(groups[stop - 1])
+            if length > _NIR_MAX:
+                break
+            if length in _NIR_SIZES and _NIR_SHAPED.fullmatch("".join(groups[start:stop]).upper()):
+                end, found = stop, True  # the longest: a NIR with its key
+        out.append(mask_nir("".join(groups[start:end])) if found else groups[start])
+        if end < len(groups):
+            out.append(separators[end - 1])
+        start = end
+    return "".join(out)
+
+
+def mask_nirs_in_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with `mask_nirs` applied to every text cell and column name (a copy)."""
+    out = frame.rename(columns=lambda c: mask_nirs(c) if isinstance(c, str) else c)
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(mask_nirs)
+    return out
+
+
 PERSONAL_COLUMNS = ("last_name", "first_name", "nir", "email", "phone", "postal_address")
 FREE_TEXT_COLUMNS = ("description", "attachments")  # written by people: may name anyone
 _HIDDEN = "•••"
@@ -370,9 +469,10 @@ def _blank(value: Any) -> bool:
 
 
 def redact_value(column: str, value: Any, level: PersonalData) -> Any:
-    """One value of a case as a role with `level` may see it (None where it may see nothing)."""
+    """One value of a case as a role with `level` may see it (None where it may see nothing);
+    a NIR typed in any field is masked (`mask_nirs`)."""
     if column not in PERSONAL_COLUMNS and column not in FREE_TEXT_COLUMNS:
-        return value
+        return mask_nirs(value)
     if level is PersonalData.NONE:
         return None
     if _blank(value):
@@ -383,7 +483,7 @@ def redact_value(column: str, value: Any, level: PersonalData) -> Any:
     if column in FREE_TEXT_COLUMNS:
         return scrub_nir(text)
     if level is PersonalData.CLEAR:
-        return value
+        return mask_nirs(value)
     if column in ("last_name", "first_name"):
         return f"{text.strip()[:1].upper()}."
     return _HIDDEN
@@ -391,13 +491,14 @@ def redact_value(column: str, value: Any, level: PersonalData) -> Any:
 
 def redact(frame: pd.DataFrame, level: PersonalData) -> pd.DataFrame:
     """`frame` (canonical column names) as a role with `level` may see it: without the personal
-    columns for NONE, masked for MASKED; the NIR is masked for everyone."""
+    columns for NONE, masked for MASKED; the NIR is masked for everyone, and so is a NIR typed
+    in any other field."""
     columns = [c for c in (*PERSONAL_COLUMNS, *FREE_TEXT_COLUMNS) if c in frame.columns]
     if level is PersonalData.NONE:
-        return frame.drop(columns=columns)
-    out = frame.copy()
+        return mask_nirs_in_frame(frame.drop(columns=columns))
+    out = mask_nirs_in_frame(frame)
     for column in columns:
-        out[column] = out[column].map(lambda v, c=column: redact_value(c, v, level))
+        out[column] = frame[column].map(lambda v, c=column: redact_value(c, v, level))
     return out
 
 
@@ -412,7 +513,6 @@ def redact_case(case: Mapping[str, Any], level: PersonalData) -> dict[str, Any]:
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-T = TypeVar("T")
 
 
 def needs_neutralising(value: object) -> bool:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .access import PersonalData, redact_value, scrub_nir
+from .access import PersonalData, mask_nirs, redact_value, scrub_nir
 from .definitions import POLICY_LABELS, STATUS_LABELS
 from .fields import (
     CHANNELS,
@@ -160,8 +160,8 @@ def value_text(column: str, value: Any, objects: Sequence[str] = ()) -> str:
         return mediator_label(str(value))
     vocabularies = _vocabularies(tuple(dict.fromkeys([*objects, str(value)])))
     if column in vocabularies:
-        return label(vocabularies[column], str(value))
-    return str(value)
+        return str(mask_nirs(label(vocabularies[column], str(value))))
+    return str(mask_nirs(str(value)))
 
 
 def person(case: Mapping[str, Any]) -> str:

@@ -26,7 +26,7 @@ from .ingest import LINE, RawExport, prepare, write_cases
 from .schema import fetch_one
 from .settings import POLICIES
 from .store import Store
-from .validation import required_problems
+from .validation import length_problems, required_problems
 
 FORM_SOURCE = "saisie"
 FOLLOW_UP_COLUMNS = (
@@ -99,7 +99,7 @@ def save_case(
         record["attachments"] = ", ".join(name for name, _ in attachments)
     given_reference = _text(record.get("reference"))
     record["reference"] = given_reference or "à attribuer"
-    problems: dict[str, str] = {}
+    problems = length_problems(record)
     if _text(record.get("nature")) == COMPLAINT:
         written = _text(record.get("channel")) in WRITTEN_CHANNELS
         problems.update(
@@ -166,6 +166,7 @@ def update_case(
     record["received_on"] = pd.Timestamp(record["received_on"]).date()
     record.update(changes)
     prepared, problems = _prepare_one(record, today=today, objects=objects)
+    problems.update(length_problems(changes))
     if problems:
         raise ValidationError(problems)
     with store.transaction() as cur:

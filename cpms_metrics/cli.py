@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .access import audit
+from .access import PersonalData, audit, mask_nirs
 from .definitions import VIEWS
 from .errors import CpmsError, ImportFileError
 from .formats import format_days, format_rate
-from .ingest import REJECT_COLUMNS, import_file
+from .ingest import import_file
 from .queries import Scope, kpis
+from .rejects import rejections_csv
 from .servicetime import service_day
 from .settings import POLICIES, load_settings
 from .store import open_store
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from .mail import Outcome
 
 EXIT_OK, EXIT_FAILED, EXIT_SOME_REJECTED = 0, 2, 3
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program ended by SIGPIPE
 
 
 def _now() -> datetime:
@@ -170,8 +173,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_writable(path: Path) -> None:
+    """Refuse, before anything is imported, a `--rejects` file that could not be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CpmsError(f"Le fichier des rejets {path} est un dossier : indiquez un fichier.")
+    if not folder.is_dir():
+        raise CpmsError(
+            f"Le dossier du fichier des rejets ({folder}) n'existe pas : créez-le ou indiquez "
+            "un autre chemin. Rien n'a été importé."
+        )
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise CpmsError(
+            f"Le fichier des rejets {path} ne peut pas être écrit (droits insuffisants) : "
+            "indiquez un autre chemin. Rien n'a été importé."
+        )
+
+
 def _import(args: argparse.Namespace) -> int:
     settings = load_settings()
+    if args.rejects is not None:
+        _check_writable(args.rejects)
     store = open_store(args.db, settings)
     try:
         now = _now()
@@ -199,13 +221,19 @@ def _import(args: argparse.Namespace) -> int:
     if len(report.rejections):
         print("Lignes rejetées :")
         for r in report.rejections.head(50).to_dict("records"):
-            print(f"  ligne {r['line']} ({r['field'] or '—'}) : {r['reason']}")
+            print(mask_nirs(f"  ligne {r['line']} ({r['field'] or '—'}) : {r['reason']}"))
         if len(report.rejections) > 50:
             print(f"  … et {len(report.rejections) - 50} autres (voir --rejects).")
     if args.rejects:
-        report.rejections[REJECT_COLUMNS].rename(columns={"field": "column"}).to_csv(
-            args.rejects, index=False
-        )
+        # The page's download, byte for byte: `;`, BOM, NIRs masked, formulas kept as text.
+        try:
+            args.rejects.write_bytes(rejections_csv(report.rejections, PersonalData.CLEAR))
+        except OSError as exc:
+            raise CpmsError(
+                f"L'import n° {report.import_id} est enregistré, mais le fichier des rejets "
+                f"{args.rejects} n'a pas pu être écrit : {exc.strerror}."
+            ) from exc
+        print(f"Lignes rejetées écrites dans {args.rejects}")
     return EXIT_SOME_REJECTED if report.rejected else EXIT_OK
 
 
@@ -396,7 +424,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import": _import, "kpis": _kpis, "report": _report, "digest": _digest, "sample": _sample,
     }  # fmt: skip
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # `kpis | head`: the reader has gone. End quietly, as a program killed by SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except ImportFileError as exc:
         print(f"Erreur : {exc.message} La base n'a pas été modifiée.", file=sys.stderr)
         return EXIT_FAILED

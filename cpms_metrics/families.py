@@ -20,7 +20,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     MISROUTED_LABEL: ("mauvaise_orientation",),
     "Réponse par un autre canal": ("canal_reponse_different",),
-    "Autres constats": ("code_postal_invalide", "ar_apres_reponse", "valeur_inconnue"),
+    "Autres constats": (
+        "code_postal_invalide", "ar_apres_reponse", "valeur_inconnue", "nir_hors_champ",
+    ),
 }  # fmt: skip
 FAMILY_HELP = {
     "NIR invalide": "Numéro de sécurité sociale dont la clé ou le format est incorrect.",
@@ -29,7 +31,8 @@ FAMILY_HELP = {
     "(éléments demandés par la procédure).",
     MISROUTED_LABEL: MISROUTED_HELP,  # the Médiation page's figure (quality._scoped)
     "Réponse par un autre canal": "Réponse envoyée par une autre voie que la réclamation.",
-    "Autres constats": "Code postal, AR daté après la réponse, valeur non reconnue.",
+    "Autres constats": "Code postal, AR daté après la réponse, valeur non reconnue, NIR saisi "
+    "dans un autre champ.",
 }
 FAMILY_OF = {kind: family for family, kinds in FAMILIES.items() for kind in kinds}
 

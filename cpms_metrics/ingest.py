@@ -12,10 +12,12 @@ import csv
 import hashlib
 import io
 import re
+import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -44,7 +46,8 @@ from .fields import (
 )
 from .quality import compute_findings, store_findings
 from .schema import DUE_COLUMNS, Cursor, fetch_one
-from .store import Store, add_due_dates, refresh_due_dates
+from .store import Store, add_due_dates, refresh_due_dates, scratch_folder, scratch_prefix
+from .validation import EARLIEST_DATE, early_date_problem, mask_nirs_in
 
 LINE = "_line"
 REJECT_COLUMNS = ["line", "reference", "field", "value", "reason"]
@@ -78,6 +81,7 @@ class RawExport:
     scan: Future[_Scan] | None = None
     utf8: bool | None = True  # None: not checked beyond the first megabyte (DuckDB does)
     untrimmed: int | None = None  # records with white space at a cell's edge, once counted
+    by_python: bool = False  # DuckDB failed to read the CSV: Python's csv module reads it
 
     @property
     def sha256(self) -> str:
@@ -98,17 +102,22 @@ class RawExport:
     def frame(self) -> pd.DataFrame:
         """The rows as a pandas frame (read in Python when DuckDB read them)."""
         if self.frame_ is None:
-            con = duckdb.connect()
             try:
-                self.materialise(con)
-                self.frame_ = con.execute("SELECT * FROM raw ORDER BY _line").df()
-            finally:
-                con.close()
+                with _scratch_connection() as con:
+                    _materialise(con, self)
+                    self.frame_ = con.execute("SELECT * FROM raw ORDER BY _line").df()
+            except BaseException:
+                self.close()
+                raise
         return self.frame_
 
     def materialise(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Create the view `raw` (LINE, the canonical columns present, `_width`) in `con`."""
-        if self.frame_ is None and self.csv is not None:
+        """Create the view `raw` (LINE, the canonical columns present, `_width`) in `con`.
+
+        Raises `ReadAgain` when DuckDB failed to read the CSV: that failure aborts the
+        transaction `con` may be in; the caller rolls back and calls again, and Python reads it.
+        """
+        if self.frame_ is None and self.csv is not None and not self.by_python:
             if self._csv_by_duckdb(con):
                 return
             con.execute("DROP TABLE IF EXISTS raw_csv")
@@ -116,8 +125,10 @@ class RawExport:
             con.execute("DROP TABLE IF EXISTS blank_offsets")
         if self.frame_ is None:
             assert self.csv is not None
-            header, rows, lines = _read_csv(self.csv[0].read_bytes())
+            self._scanned()
+            header, rows, lines, faults = _read_csv(self.csv[0].read_bytes())
             self.frame_, self.bad_width = _assemble(rows, lines, self.positions, len(header))
+            self.bad_width.update(faults)
         frame = self.frame_.copy()
         for column in self.headers:
             frame[column] = frame[column].astype(object)
@@ -168,8 +179,14 @@ class RawExport:
                 {"path": str(path), "delim": delimiter},
             )
             rejected = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
-        except duckdb.Error:
-            return False
+        except duckdb.Error as exc:
+            # Too many columns for the memory limit, say. The statement's failure aborts the
+            # transaction: nothing more can run in it, Python's reading included. Python holds
+            # the whole file in memory: not for a large one that DuckDB lacked memory to read.
+            if isinstance(exc, duckdb.OutOfMemoryException) and path.stat().st_size > _CHUNK * 4:
+                raise
+            self.by_python = True
+            raise ReadAgain from exc
         self._scanned()
         if rejected or self.utf8 is False:
             return False  # malformed rows: Python's reader says which line holds what
@@ -183,6 +200,8 @@ class RawExport:
             SELECT rowid - {base} AS key, sum(_breaks) OVER (ORDER BY rowid) AS shift
             FROM raw_csv WHERE _breaks > 0""")
         added = con.execute("SELECT coalesce(max(shift), 0) FROM line_offsets").fetchall()[0][0]
+        if added and self._swallowed(con, names, delimiter):
+            return False  # a quote that closes rows later: Python's reader sets the rows apart
         if records + 1 + added != self.lines_in_file:
             blanks = _blank_lines(path)
             if blanks is None or records + 1 + added + len(blanks) != self.lines_in_file:
@@ -203,10 +222,59 @@ class RawExport:
             FROM raw_csv WHERE NOT ({blank})""")
         return True
 
+    @staticmethod
+    def _swallowed(con: duckdb.DuckDBPyConnection, names: list[str], delimiter: str) -> bool:
+        """Whether a record read over several lines holds whole rows of the file in a value
+        (`_swallows_rows`, on the few records that hold a line break)."""
+        width = len(names)
+        # Cheap tests first: a value with a line break and a row's worth of separators.
+        swallowing = " OR ".join(
+            f"""(contains({n}, chr(10))
+                 AND strlen({n}) - strlen(replace({n}, $delim, '')) >= {width - 1}
+                 AND list_bool_or(list_transform(string_split({n}, chr(10))[2:],
+                     lambda x: strlen(x) - strlen(replace(x, $delim, '')) >= {width - 1})))"""
+            for n in names
+        )
+        found = con.execute(
+            f"SELECT count(*) FROM raw_csv WHERE _breaks > 0 AND ({swallowing})",
+            {"delim": delimiter},
+        ).fetchall()[0][0]
+        return bool(found)
+
     def close(self) -> None:
+        """Remove the UTF-8 copy of a Windows-1252 file, if one was made (it holds the rows)."""
         if self.temporary is not None:
             self.temporary.unlink(missing_ok=True)
             self.temporary = None
+
+
+class ReadAgain(Exception):
+    """DuckDB could not read the CSV and the connection's transaction is aborted: roll it back
+    and materialise again (Python's reader then reads the file)."""
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, raw: RawExport) -> None:
+    """`raw.materialise(con)` on a connection outside any transaction: no rollback needed."""
+    try:
+        raw.materialise(con)
+    except ReadAgain:
+        raw.materialise(con)
+
+
+@contextmanager
+def _scratch_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB whose spill files go to a folder of ours, removed when it closes
+    (by default DuckDB spills to `.tmp/` in the working folder, and leaves it there)."""
+    folder = scratch_folder()
+    try:
+        con = duckdb.connect(config={"temp_directory": str(folder)})
+        try:
+            con.execute("SET enable_progress_bar = false")
+            yield con
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _decode(data: bytes) -> tuple[str, bool]:
@@ -237,26 +305,113 @@ def _delimiter(header_line: str) -> str:
     return best
 
 
-def _read_csv(data: bytes) -> tuple[list[str], list[list[str]], list[int]]:
+def _read_csv(data: bytes) -> tuple[list[str], list[list[str]], list[int], dict[int, str]]:
+    """The header, the records with their first line, and the faulty lines with their reason.
+
+    A record that spans several lines is kept only when its quotes close and it has the header's
+    width with no whole row of the file inside a value: otherwise its first line is rejected on
+    its own and reading starts again at the next line, so that a quote left open never swallows
+    the rows after it.
+    """
     text, _ = _decode(data)
     first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise ImportFileError("Le fichier est vide.") from exc
+    delimiter = _delimiter(first_line)
+    lines = list(io.StringIO(text, newline=""))
+    if not lines:
+        raise ImportFileError("Le fichier est vide.")
+    header = _line_cells(lines[0], delimiter)
     rows: list[list[str]] = []
-    lines: list[int] = []
-    previous_end = reader.line_num
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append(row)
-                lines.append(previous_end + 1)
-            previous_end = reader.line_num
-    except csv.Error as exc:
-        raise ImportFileError(f"CSV illisible après la ligne {previous_end} : {exc}.") from exc
-    return header, rows, lines
+    numbers: list[int] = []
+    faults: dict[int, str] = {}
+    for number, cells, fault in _records(lines, delimiter, len(header)):
+        if fault is not None:
+            faults[number] = fault
+        elif not any(cell.strip() for cell in cells):
+            continue
+        rows.append(cells)
+        numbers.append(number)
+    return header, rows, numbers, faults
+
+
+# The largest value Python's csv module reads (its default, 128 KiB, would refuse a long text).
+_MAX_FIELD = 1 << 30
+_READ_APART = " : cette ligne est rejetée, les suivantes sont lues séparément"
+_UNCLOSED = "Guillemet ouvert et jamais refermé" + _READ_APART
+_MISPLACED = "Guillemet mal fermé (valeur sur {n} lignes)" + _READ_APART
+_SPANNING_WIDTH = "{count} champs sur {n} lignes au lieu de {width} (guillemet mal fermé ?)"
+_SWALLOWED = (
+    "Une valeur entre guillemets contient des lignes entières du fichier (guillemet mal fermé ?)"
+    + _READ_APART
+)
+
+
+def _line_cells(line: str, delimiter: str) -> list[str]:
+    """One line's cells, read leniently (a quote left open ends with the line)."""
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _swallows_rows(cells: Iterable[str], delimiter: str, width: int) -> bool:
+    """Whether a value holds, after a line break, a line with a whole row's separators: a quote
+    left open has taken in the rows that follow it."""
+    return any(
+        part.count(delimiter) >= width - 1
+        for cell in cells
+        if "\n" in cell
+        for part in cell.split("\n")[1:]
+    )
+
+
+def _records(
+    lines: list[str], delimiter: str, width: int
+) -> Iterable[tuple[int, list[str], str | None]]:
+    """(line number, cells, fault or None) for each record after the header."""
+    csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
+    start = 1  # index in `lines` of the next record to read
+    while start < len(lines):
+        # From `start` on without skipping the lines before: a file may restart many times.
+        rest = map(lines.__getitem__, range(start, len(lines)))
+        reader = csv.reader(rest, delimiter=delimiter, strict=True)
+        first = start
+        try:
+            for cells in reader:
+                last = start + reader.line_num - 1
+                if last > first:
+                    fault = _spanning_fault(cells, delimiter, width, last - first + 1)
+                    if fault is not None:
+                        yield first + 1, _line_cells(lines[first], delimiter), fault
+                        break
+                yield first + 1, cells, None
+                first = last + 1
+            else:
+                return
+        except csv.Error as exc:
+            last = start + reader.line_num - 1
+            if "field larger than field limit" in str(exc):
+                raise ImportFileError(
+                    f"Ligne {first + 1} : une valeur dépasse {_MAX_FIELD // (1 << 20)} Mo, "
+                    "le fichier ne peut pas être lu. Vérifiez cette ligne dans le fichier."
+                ) from exc
+            if "unexpected end of data" in str(exc):
+                yield first + 1, _line_cells(lines[first], delimiter), _UNCLOSED
+            elif last > first:
+                yield (
+                    first + 1,
+                    _line_cells(lines[first], delimiter),
+                    _MISPLACED.format(n=last - first + 1),
+                )
+            else:  # a stray quote within one line: read it leniently, as a spreadsheet does
+                yield first + 1, _line_cells(lines[first], delimiter), None
+        start = first + 1
+
+
+def _spanning_fault(cells: list[str], delimiter: str, width: int, spanned: int) -> str | None:
+    """Why a record read over several lines cannot be trusted, or None. A short record is not
+    one: a hand-made file may leave out its last empty cells, as on a single line."""
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        return _SPANNING_WIDTH.format(count=len(cells), n=spanned, width=width) + _READ_APART
+    if _swallows_rows(cells, delimiter, width):
+        return _SWALLOWED
+    return None
 
 
 def _cell_text(value: Any) -> str:
@@ -271,29 +426,97 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    from openpyxl import load_workbook
+# A workbook is a zip of XML: bounded once uncompressed (a small file can expand a thousandfold).
+XLSX_EXPANDED_LIMIT = 250_000_000
+# In a sheet's XML: a cell's tag (`<c r="B12" ...>`) or a value's (`<v>`, an inline string `<is>`).
+_XML_CELL_OR_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|v|is)\b([^>]*)>")
+_CELL_ROW = re.compile(rb'\sr="[A-Za-z]{1,3}(\d{1,7})"')
 
+
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose parts, as its zip declares them, expand beyond the limit (Python's
+    zipfile stops at the declared size: a part that lies about it fails its checksum)."""
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ImportFileError(
             f"« {path.name} » n'est pas un classeur Excel (.xlsx) lisible."
         ) from exc
+    if expanded > XLSX_EXPANDED_LIMIT:
+        raise ImportFileError(
+            f"« {path.name} » occupe {expanded / 1e6:,.0f} Mo une fois décompressé, au-delà de la "
+            f"limite de {XLSX_EXPANDED_LIMIT / 1e6:,.0f} Mo pour un classeur Excel : enregistrez "
+            "la feuille au format CSV (UTF-8, séparateur point-virgule) et importez ce fichier."
+        )
+
+
+def _last_value_row(path: Path, part: str) -> int | None:
+    """The number of the last row holding a value in the sheet `part` of the workbook, read as
+    raw XML (much faster than openpyxl's parsing, which then stops there: a sheet of millions
+    of formatted empty rows is not read row by row); None when it cannot tell (a cell without
+    its reference), 0 when the sheet holds no value."""
+    last_cell: int | None = None
+    last_value = 0
+    overlap = 1 << 16
+    with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+        pending = b""
+        while True:
+            chunk = stream.read(_CHUNK)
+            data = pending + chunk
+            # Tags starting in the last bytes may be cut: they wait for the next chunk.
+            end = len(data) if not chunk else max(0, len(data) - overlap)
+            for match in _XML_CELL_OR_VALUE.finditer(data, 0, len(data)):
+                if match.start() >= end:
+                    break
+                if match.group(1) == b"c":
+                    found = _CELL_ROW.search(match.group(2))
+                    if found is None:
+                        return None
+                    last_cell = int(found.group(1))
+                elif last_cell is None:
+                    return None
+                else:
+                    last_value = max(last_value, last_cell)
+            if not chunk:
+                return last_value
+            pending = data[end:]
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+    from openpyxl import load_workbook
+
+    _check_xlsx_size(path)
+    unreadable = f"« {path.name} » n'est pas un classeur Excel (.xlsx) lisible."
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(unreadable) from exc
     try:
         sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
-        header_cells = next(rows_iter, None)
-        if header_cells is None:
+        part = getattr(sheet, "_worksheet_path", None)  # openpyxl's read-only sheets have it
+        last = _last_value_row(path, part) if isinstance(part, str) else None
+        header_cells = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        if header_cells is None or last == 0:
             raise ImportFileError("La première feuille du classeur est vide.")
         header = [_cell_text(v) for v in header_cells]
+        while header and not header[-1].strip():
+            header.pop()  # a formatted empty column is no column
         rows: list[list[str]] = []
         lines: list[int] = []
-        for number, cells in enumerate(rows_iter, start=2):
+        # Only the header's columns (a value beyond them has no name), up to the last value.
+        cells_by_row = sheet.iter_rows(
+            min_row=2, max_row=last, max_col=max(len(header), 1), values_only=True
+        )
+        for number, cells in enumerate(cells_by_row, start=2):
+            if cells.count(None) == len(cells):
+                continue
             row = [_cell_text(v) for v in cells]
             if any(cell.strip() for cell in row):
                 rows.append(row)
                 lines.append(number)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(unreadable) from exc
     finally:
         workbook.close()
     return header, rows, lines
@@ -399,15 +622,20 @@ def _blank_lines(path: Path) -> list[int] | None:
     return None if inside else blanks
 
 
-def _to_utf8(path: Path) -> Path:
-    """A UTF-8 copy of a Windows-1252 file (DuckDB reads UTF-8 only), removed after reading."""
+def _to_utf8(path: Path, encoding: str = "cp1252") -> Path:
+    """A UTF-8 copy of a Windows-1252 (or UTF-16) file (DuckDB reads UTF-8 only), removed after
+    reading."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
         with (
             path.open("rb") as source,
-            tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as target,
+            tempfile.NamedTemporaryFile(
+                prefix=scratch_prefix(), suffix=".csv", delete=False
+            ) as target,
         ):
             while chunk := source.read(_CHUNK):
-                target.write(chunk.decode("cp1252").encode("utf-8"))
+                target.write(decoder.decode(chunk).encode("utf-8"))
+            target.write(decoder.decode(b"", final=True).encode("utf-8"))
     except UnicodeDecodeError as exc:
         Path(target.name).unlink(missing_ok=True)
         raise ImportFileError(
@@ -450,6 +678,8 @@ def read_export(path: Path) -> RawExport:
     if not head:
         raise ImportFileError("Le fichier est vide.")
     suffix = path.suffix.lower()
+    if head[:2] in _UTF16_BOMS and suffix not in (".xlsx", ".xlsm", ".parquet"):
+        return _read_utf16_export(path)
     if (
         suffix in (".csv", ".txt")
         and head[:2] != b"PK"
@@ -478,7 +708,31 @@ def read_export(path: Path) -> RawExport:
     if scan.utf8:
         return _read_csv_export(path, scan.head, None, scan)
     source = _to_utf8(path)
-    export = _read_csv_export(source, _decode(scan.head)[0].encode(), None, scan)
+    try:
+        export = _read_csv_export(source, _decode(scan.head)[0].encode(), None, scan)
+    except BaseException:
+        source.unlink(missing_ok=True)  # the copy holds the rows: never left behind
+        raise
+    export.temporary = source
+    return export
+
+
+# Excel's "Texte Unicode" is UTF-16 (little-endian, with its byte order mark), tab separated.
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _read_utf16_export(path: Path) -> RawExport:
+    """A UTF-16 CSV, read from a UTF-8 copy (its lines counted there, its digest the file's)."""
+    digest = _scan(path, check_utf8=False).sha256
+    source = _to_utf8(path, "utf-16")
+    try:
+        scan = replace(_scan(source), sha256=digest)
+        if scan.binary:
+            raise ImportFileError(_BINARY)
+        export = _read_csv_export(source, scan.head, None, scan)
+    except BaseException:
+        source.unlink(missing_ok=True)
+        raise
     export.temporary = source
     return export
 
@@ -634,15 +888,13 @@ def prepare(
     """Normalise every value and sort the rows, in an in-memory DuckDB; `import_day` bounds
     every date. Per distinct value, Python parses dates and matches enumerated values.
     `sha256` defaults to the file's, computed while DuckDB reads it."""
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
     try:
-        raw.materialise(con)
-        prepared = _prepare(con, raw, import_day, objects, file_name, sha256 or raw.sha256)
-        prepared.accepted = con.sql("SELECT * FROM accepted").to_arrow_table()
-        return prepared
+        with _scratch_connection() as con:
+            _materialise(con, raw)
+            prepared = _prepare(con, raw, import_day, objects, file_name, sha256 or raw.sha256)
+            prepared.accepted = con.sql("SELECT * FROM accepted").to_arrow_table()
+            return prepared
     finally:
-        con.close()
         raw.close()
 
 
@@ -748,6 +1000,11 @@ def _prepare(
                     f"{spec.header} postérieure au jour de l'import ({format_date(import_day)})"
                 ),
             )
+            check(
+                f"v_{column} < DATE '{EARLIEST_DATE.isoformat()}'",
+                column,
+                _quote(early_date_problem(spec.header)),
+            )
         elif column in vocabularies and spec.required:
             check(
                 f"{column} IS NOT NULL AND v_{column} IS NULL",
@@ -797,6 +1054,11 @@ def _prepare(
         ) WHERE nth > 1
     """)
     rows_read = int(con.execute("SELECT count(*) FROM n").fetchall()[0][0])
+    if not rows_read:
+        raise ImportFileError(
+            "Le fichier ne contient aucune ligne de données, seulement l'en-tête : vérifiez que "
+            "l'export comprend bien les dossiers."
+        )
     rejected_rows = int(con.execute("SELECT count(DISTINCT line) FROM problems").fetchall()[0][0])
     dropped = int(con.execute("SELECT count(*) FROM dropped").fetchall()[0][0])
     # From a record's rank to its line in the file: past the line breaks of the records before
@@ -838,6 +1100,7 @@ def _prepare(
         if unknown
         else pd.DataFrame(columns=["reference", "kind", "field", "value", "message"])
     )
+    value_findings["value"] = value_findings["value"].map(mask_nirs_in)  # never a full NIR
     con.execute("DROP VIEW n")
     # The rows to load are `t` itself, without the dropped rows and the text read from: no copy.
     if dropped:
@@ -871,6 +1134,9 @@ def _prepare(
 
 @dataclass
 class ImportReport:
+    """What an import did (or, for a preview, would do). Every row read is counted once:
+    rows_read = added + updated + unchanged + stale + rejected + duplicates."""
+
     file_name: str
     sha256: str
     rows_read: int
@@ -883,6 +1149,7 @@ class ImportReport:
     rejections: pd.DataFrame
     ignored_headers: list[str]
     import_id: int | None = None  # None for a preview
+    stale: int = 0  # rows equal to an earlier version of their case: not applied
 
     @property
     def loaded_anything(self) -> bool:
@@ -894,6 +1161,7 @@ class ImportReport:
             f"Ajoutées : {self.added}",
             f"Mises à jour : {self.updated}",
             f"Inchangées : {self.unchanged}",
+            f"Périmées (non appliquées) : {self.stale}",
             f"Rejetées : {self.rejected}",
             f"Constats qualité : {self.findings}",
         ]
@@ -902,6 +1170,15 @@ class ImportReport:
         if self.ignored_headers:
             lines.append("Colonnes ignorées : " + ", ".join(self.ignored_headers))
         return lines
+
+
+@dataclass(frozen=True)
+class _Written:
+    added: int
+    updated: int
+    unchanged: int
+    stale: int
+    findings: int
 
 
 def _stage(cur: Cursor, prepared: Prepared) -> None:
@@ -915,6 +1192,83 @@ def _stage(cur: Cursor, prepared: Prepared) -> None:
 
 def _changed_condition(columns: Iterable[str]) -> str:
     return " OR ".join(f"s.{c} IS DISTINCT FROM c.{c}" for c in columns if c != "reference")
+
+
+def _set_aside_stale(cur: Cursor, columns: list[str]) -> int:
+    """Remove from `staged` the rows of an export older than what is stored; returns how many.
+
+    A row is **stale** when at least one of its non-empty cells differs from the stored value
+    and there is an earlier version of its case, the one it held just before some change
+    recorded in `case_history`, whose values equal every non-empty cell of the row. The value a
+    column held just before a change is the old value of its first change since, or, when it has
+    not changed since, its stored value. Changes are told apart by their time (`changed_at`).
+    Blank cells say nothing: they never erase anything and never make a row stale.
+    """
+    if not columns:
+        return 0
+    differs = " OR ".join(f"(s.{c} IS NOT NULL AND s.{c} IS DISTINCT FROM c.{c})" for c in columns)
+    cells = ", ".join(
+        f"CAST(s.{c} AS VARCHAR) AS s_{c}, CAST(c.{c} AS VARCHAR) AS c_{c}" for c in columns
+    )
+    before = ", ".join(
+        f"""arg_min_null(h.old_value, h.changed_at) FILTER (WHERE h.field = '{c}') AS b_{c},
+            coalesce(bool_or(h.field = '{c}'), false) AS h_{c}"""
+        for c in columns
+    )
+    equal = " AND ".join(
+        f"(k.s_{c} IS NULL OR k.s_{c} = CASE WHEN v.h_{c} THEN v.b_{c} ELSE k.c_{c} END)"
+        for c in columns
+    )
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE stale_rows AS
+        WITH candidates AS (
+            SELECT s.reference, {cells}
+            FROM staged s JOIN complaints c USING (reference)
+            WHERE ({differs})
+              AND s.reference IN (
+                  SELECT reference FROM case_history WHERE action = 'modification')
+        ),
+        changes AS (
+            SELECT DISTINCT h.reference, h.changed_at AS at
+            FROM case_history h SEMI JOIN candidates k USING (reference)
+            WHERE h.action = 'modification'
+        ),
+        versions AS (
+            SELECT e.reference, e.at, {before}
+            FROM changes e JOIN case_history h
+              ON h.reference = e.reference AND h.changed_at >= e.at
+                 AND h.action = 'modification'
+            GROUP BY e.reference, e.at
+        )
+        SELECT DISTINCT k.reference FROM candidates k JOIN versions v USING (reference)
+        WHERE {equal}""")
+    stale = fetch_one(cur, "SELECT count(*) FROM stale_rows")
+    count = int(stale[0]) if stale else 0
+    if count:
+        cur.execute("DELETE FROM staged WHERE reference IN (SELECT reference FROM stale_rows)")
+    cur.execute("DROP TABLE stale_rows")
+    return count
+
+
+def _keep_stored_values(cur: Cursor, columns: list[str]) -> None:
+    """Fill the blank cells of `staged` with the stored values: a blank never erases."""
+    if not columns:
+        return
+    filled = ", ".join(f"{c} = coalesce(staged.{c}, c.{c})" for c in columns)
+    blank = " OR ".join(f"(staged.{c} IS NULL AND c.{c} IS NOT NULL)" for c in columns)
+    cur.execute(f"""
+        UPDATE staged SET {filled} FROM complaints c
+        WHERE staged.reference = c.reference AND ({blank})""")
+
+
+def _settle(cur: Cursor, prepared: Prepared) -> int:
+    """Bring an export's staged rows to what storing them means (export-format.md, "An import
+    never moves a case backwards"): stale rows set aside, blank cells keeping the stored value.
+    Returns the number of stale rows."""
+    columns = [c for c in prepared.columns if c != "reference"]
+    stale = _set_aside_stale(cur, columns)
+    _keep_stored_values(cur, columns)
+    return stale
 
 
 def _counts(cur: Cursor, prepared: Prepared) -> tuple[int, int, int]:
@@ -933,47 +1287,70 @@ def _counts(cur: Cursor, prepared: Prepared) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
+def _staged_extra(cur: Cursor, prepared: Prepared) -> int:
+    """How many of the file's own findings concern a row still staged (not a stale one)."""
+    if not len(prepared.value_findings):
+        return 0
+    cur.register("extra_findings", prepared.value_findings)
+    row = fetch_one(cur, "SELECT count(*) FROM extra_findings SEMI JOIN staged USING (reference)")
+    cur.unregister("extra_findings")
+    return int(row[0]) if row else 0
+
+
 def preview(store: Store, prepared: Prepared) -> ImportReport:
     """What `load` would do, without writing anything (the staging table is temporary)."""
     with store.cursor() as cur:
         _stage(cur, prepared)
+        stale = _settle(cur, prepared)
         added, updated, unchanged = _counts(cur, prepared)
-        findings = compute_findings(cur) + len(prepared.value_findings)
+        findings = compute_findings(cur) + _staged_extra(cur, prepared)
         cur.execute("DROP TABLE staged")
         cur.execute("DROP TABLE new_findings")
-    return _report(prepared, added, updated, unchanged, findings, None)
+    return _report(prepared, _Written(added, updated, unchanged, stale, findings), None)
 
 
-def _report(
-    prepared: Prepared,
-    added: int,
-    updated: int,
-    unchanged: int,
-    findings: int,
-    import_id: int | None,
-) -> ImportReport:
+def _report(prepared: Prepared, written: _Written, import_id: int | None) -> ImportReport:
     return ImportReport(
         file_name=prepared.file_name,
         sha256=prepared.sha256,
         rows_read=prepared.rows_read,
-        added=added,
-        updated=updated,
-        unchanged=unchanged,
+        added=written.added,
+        updated=written.updated,
+        unchanged=written.unchanged,
         duplicates=prepared.duplicates,
         rejected=prepared.rejected_rows,
-        findings=findings,
+        findings=written.findings,
         rejections=prepared.rejections,
         ignored_headers=prepared.ignored_headers,
         import_id=import_id,
+        stale=written.stale,
     )
 
 
 def write_cases(
     cur: Cursor, prepared: Prepared, *, source: str, at: datetime, calendar: Calendar
 ) -> tuple[int, int, int, int]:
+    """Write cases typed in the dashboard (form, follow-up) with their history, due dates and
+    findings, inside the caller's transaction: every value given applies, a blank one erases.
+    Returns (added, updated, unchanged, findings)."""
+    written = _write(cur, prepared, source=source, at=at, calendar=calendar, export=False)
+    return written.added, written.updated, written.unchanged, written.findings
+
+
+def _write(
+    cur: Cursor,
+    prepared: Prepared,
+    *,
+    source: str,
+    at: datetime,
+    calendar: Calendar,
+    export: bool,
+) -> _Written:
     """Upsert the accepted rows with their history, due dates and findings, inside the caller's
-    transaction; returns (added, updated, unchanged, findings)."""
+    transaction. For an `export`, stale rows are not applied and a blank cell keeps the stored
+    value (`_settle`)."""
     _stage(cur, prepared)
+    stale = _settle(cur, prepared) if export else 0
     added, updated, unchanged = _counts(cur, prepared)
     columns = [c for c in prepared.columns if c != "reference"]
     changed = _changed_condition(columns) or "FALSE"
@@ -1026,7 +1403,7 @@ def write_cases(
     # flag again after its own import).
     cur.execute("DELETE FROM meta WHERE key = 'sample'")
     cur.execute("DROP TABLE IF EXISTS staged")
-    return added, updated, unchanged, findings
+    return _Written(added, updated, unchanged, stale, findings)
 
 
 def _refresh_findings(cur: Cursor, prepared: Prepared) -> int:
@@ -1040,7 +1417,31 @@ def load(store: Store, prepared: Prepared, *, imported_at: datetime) -> ImportRe
         with store.transaction() as cur:
             return _load(cur, prepared, imported_at=imported_at, calendar=store.calendar)
     except duckdb.Error as exc:
-        raise ImportFileError(f"L'écriture dans la base a échoué ({exc}).") from exc
+        raise database_error(exc, store) from exc
+
+
+def database_error(exc: duckdb.Error, store: Store) -> ImportFileError:
+    """DuckDB's failure during an import, in French (the original stays as `__cause__`)."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return ImportFileError(
+            f"La mémoire accordée à la base de données ne suffit pas pour cet import "
+            f"(réglage CPMS_MEMORY_LIMIT : {store.memory_limit}) ; la base est inchangée. "
+            "Relancez l'import avec une limite plus haute (par exemple CPMS_MEMORY_LIMIT=4GB) "
+            "ou découpez le fichier.",
+            title="Mémoire insuffisante",
+        )
+    if "No space left on device" in str(exc) or "disk is full" in str(exc).lower():
+        return ImportFileError(
+            f"Le disque est plein (base {store.path} et son dossier temporaire "
+            f"{store.path}.tmp) ; la base est inchangée. Libérez de la place puis relancez "
+            "l'import.",
+            title="Disque plein",
+        )
+    return ImportFileError(
+        "L'écriture dans la base a échoué (erreur interne de DuckDB) ; la base est inchangée. "
+        "Relancez l'import ; si l'erreur se répète, transmettez le fichier à l'équipe qui "
+        "maintient le tableau de bord."
+    )
 
 
 def _load(
@@ -1048,8 +1449,13 @@ def _load(
 ) -> ImportReport:
     row = fetch_one(cur, "SELECT coalesce(max(id), 0) + 1 FROM imports")
     import_id = int(row[0]) if row else 1
-    added, updated, unchanged, findings = write_cases(
-        cur, prepared, source=f"import #{import_id}", at=imported_at, calendar=calendar
+    written = _write(
+        cur,
+        prepared,
+        source=f"import #{import_id}",
+        at=imported_at,
+        calendar=calendar,
+        export=True,
     )
     if len(prepared.rejections):
         rejects = prepared.rejections.assign(import_id=import_id)
@@ -1060,22 +1466,25 @@ def _load(
         )
         cur.unregister("new_rejects")
     cur.execute(
-        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """INSERT INTO imports (id, file_name, sha256, imported_at, rows_read, added, updated,
+                                  unchanged, stale, duplicates, rejected, findings)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             import_id,
             prepared.file_name,
             prepared.sha256,
             imported_at,
             prepared.rows_read,
-            added,
-            updated,
-            unchanged,
+            written.added,
+            written.updated,
+            written.unchanged,
+            written.stale,
             prepared.duplicates,
             prepared.rejected_rows,
-            findings,
+            written.findings,
         ],
     )
-    return _report(prepared, added, updated, unchanged, findings, import_id)
+    return _report(prepared, written, import_id)
 
 
 def read_and_prepare(path: Path, *, import_day: date, objects: tuple[str, ...]) -> Prepared:
@@ -1095,13 +1504,20 @@ def import_file(
     rows are read once and never leave DuckDB); raises ImportFileError, the database unchanged,
     when the file cannot be used."""
     raw = read_export(path)
-    try:
+
+    def attempt() -> ImportReport:
         with store.transaction() as cur:
             raw.materialise(cur)
             prepared = _prepare(cur, raw, import_day, objects, path.name, raw.sha256)
             return _load(cur, prepared, imported_at=imported_at, calendar=store.calendar)
+
+    try:
+        try:
+            return attempt()
+        except ReadAgain:
+            return attempt()  # rolled back; this time Python reads the file
     except duckdb.Error as exc:
-        raise ImportFileError(f"L'écriture dans la base a échoué ({exc}).") from exc
+        raise database_error(exc, store) from exc
     finally:
         raw.close()
 

@@ -16,12 +16,24 @@ from .errors import CpmsError
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
+# The months a period, a report or a chart may name: wide enough for any stored receipt date,
+# narrow enough that the month before or after stays a date (year 10000 is not one).
+FIRST_MONTH, LAST_MONTH = date(1900, 1, 1), date(2100, 12, 1)
+
+
 def parse_month(text: str) -> date:
-    """First day of a "YYYY-MM" month; CpmsError in French otherwise."""
+    """First day of a "YYYY-MM" month from FIRST_MONTH to LAST_MONTH; CpmsError in French
+    otherwise."""
     if not _MONTH.fullmatch(text.strip()):
         raise CpmsError(f"Mois invalide : « {text} » (format attendu AAAA-MM, par ex. 2025-11).")
     year, month = (int(part) for part in text.strip().split("-"))
-    return date(year, month, 1)
+    first = date(year, month, 1)
+    if not FIRST_MONTH <= first <= LAST_MONTH:
+        raise CpmsError(
+            f"Mois hors de la plage acceptée : « {text} » (de {FIRST_MONTH:%Y-%m} à "
+            f"{LAST_MONTH:%Y-%m})."
+        )
+    return first
 
 
 def month_of(day: date) -> str:

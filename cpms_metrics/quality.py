@@ -15,7 +15,18 @@ import pandas as pd
 
 from .fields import CANONICAL, CHANNELS, DATE_COLUMNS, MEDIATOR_BY_CARRIER, MEDIATORS
 from .schema import Cursor
-from .validation import email_problem, mask_nir, nir_problem, phone_problem, postcode_problem
+from .validation import (
+    NIR_IN_TEXT,
+    NIR_OUTSIDE_COLUMNS,
+    NIR_OUTSIDE_MESSAGE,
+    email_problem,
+    mask_nir,
+    mask_nirs_in,
+    nir_in_text,
+    nir_problem,
+    phone_problem,
+    postcode_problem,
+)
 
 if TYPE_CHECKING:
     from .store import Store
@@ -83,6 +94,34 @@ _MISROUTED_VALUES = (
 )
 
 
+# A NIR-shaped sequence with no digit next to it; the length test spares most values the regex.
+_NIR_INSIDE = f"(^|[^0-9]){NIR_IN_TEXT}([^0-9]|$)"
+
+
+def _nir_outside(cur: Cursor) -> str:
+    """The query of the `nir_hors_champ` findings of `finding_state`: SQL finds the (rare) values
+    holding a NIR-shaped sequence, Python masks each distinct one."""
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE nir_outside AS "
+        + " UNION ALL ".join(
+            f"""SELECT reference, '{c}' AS field, {c} AS raw FROM finding_state
+                WHERE strlen({c}) >= 13 AND regexp_matches({c}, '{_NIR_INSIDE}')"""
+            for c in NIR_OUTSIDE_COLUMNS
+        )
+    )
+    raws = [r for (r,) in cur.execute("SELECT DISTINCT raw FROM nir_outside").fetchall()]
+    masks = pd.DataFrame(
+        [(raw, mask_nir(nir_in_text(raw) or "")) for raw in raws],
+        columns=["raw", "shown"],
+        dtype=object,
+    )
+    cur.register("nir_outside_masks", masks)
+    return f"""
+        SELECT o.reference, 'nir_hors_champ', o.field, m.shown, {_quote(NIR_OUTSIDE_MESSAGE)},
+               o.field
+        FROM nir_outside o JOIN nir_outside_masks m USING (raw)"""
+
+
 def compute_findings(cur: Cursor) -> int:
     """Fill the temporary table `new_findings` with the findings of every case in `staged`, as
     stored once `staged` is written (stored values for the columns the file does not carry)."""
@@ -91,13 +130,16 @@ def compute_findings(cur: Cursor) -> int:
         c for c in CANONICAL if c not in DATE_COLUMNS or c in ("acknowledged_on", "responded_on")
     ]
     columns = ", ".join(f"s.{c}" if c in present else f"c.{c}" for c in needed)
-    # A file that carries every column needs nothing from the stored cases.
-    source = (
-        "staged s"
-        if present.issuperset(needed)
-        else "staged s LEFT JOIN complaints c USING (reference)"
+    # A file that carries every column needs nothing from the stored cases. Otherwise the join
+    # is made once, into a table: a view would make it again in each branch of the union below,
+    # and at 10 million cases those joins no longer fit in CPMS_MEMORY_LIMIT together.
+    if present.issuperset(needed):
+        relation, source = "VIEW", "staged s"
+    else:
+        relation, source = "TABLE", "staged s LEFT JOIN complaints c USING (reference)"
+    cur.execute(
+        f"CREATE OR REPLACE TEMP {relation} finding_state AS SELECT {columns} FROM {source}"
     )
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW finding_state AS SELECT {columns} FROM {source}")
     parts: list[str] = []
     for column, kind, message in _MISSING:
         parts.append(
@@ -119,7 +161,7 @@ def compute_findings(cur: Cursor) -> int:
         judged = [(v, problem(v.strip())) for (v,) in values]
         bad = pd.DataFrame(
             [
-                (v, mask_nir(v.strip()) if column == "nir" else v.strip(), reason)
+                (v, mask_nir(v.strip()) if column == "nir" else mask_nirs_in(v.strip()), reason)
                 for v, reason in judged
                 if reason is not None
             ],
@@ -131,6 +173,7 @@ def compute_findings(cur: Cursor) -> int:
             f"SELECT reference, '{kind}', '{column}', b.shown, b.reason, '{column}' "
             f"FROM finding_state JOIN bad_{column} b ON b.raw = {column}"
         )
+    parts.append(_nir_outside(cur))
     channel_label = _case("{}", {k: v[0].lower() for k, v in CHANNELS.items()})
     derived = _case("risk_carrier", MEDIATOR_BY_CARRIER)
     parts.append(f"""
@@ -157,7 +200,9 @@ def compute_findings(cur: Cursor) -> int:
     )
     for column in _RULES:
         cur.unregister(f"bad_{column}")
-    cur.execute("DROP VIEW finding_state")
+    cur.unregister("nir_outside_masks")
+    cur.execute("DROP TABLE nir_outside")
+    cur.execute(f"DROP {relation} finding_state")
     row = cur.execute("SELECT count(*) FROM new_findings").fetchall()
     return int(row[0][0])
 
@@ -170,14 +215,17 @@ def store_findings(cur: Cursor, extra: pd.DataFrame) -> int:
     cur.execute(
         "INSERT INTO findings SELECT reference, kind, field, value, message FROM new_findings"
     )
+    extra_count = 0
     if len(extra):
         cur.register("extra_findings", extra)
-        cur.execute(
-            "INSERT INTO findings SELECT reference, kind, field, value, message FROM extra_findings"
-        )
+        inserted = cur.execute(
+            "INSERT INTO findings SELECT reference, kind, field, value, message "
+            "FROM extra_findings SEMI JOIN staged USING (reference)"  # not a row set aside
+        ).fetchall()
+        extra_count = int(inserted[0][0])
         cur.unregister("extra_findings")
     cur.execute("DROP TABLE new_findings")
-    return count + len(extra)
+    return count + extra_count
 
 
 # -- Reading findings back, for the data-quality page --------------------------------------------
@@ -187,6 +235,7 @@ KIND_ORDER = (
     "nir_invalide", "nir_manquant", "email_invalide", "telephone_invalide",
     "code_postal_invalide", "nom_manquant", "entreprise_manquante", "coordonnees_manquantes",
     "canal_reponse_different", "mauvaise_orientation", "ar_apres_reponse", "valeur_inconnue",
+    "nir_hors_champ",
 )  # fmt: skip
 
 

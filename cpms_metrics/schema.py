@@ -83,6 +83,11 @@ def _v4(cur: Cursor) -> None:
     """)
 
 
+def _v5(cur: Cursor) -> None:
+    # Rows of an export older than what is stored, not applied (ingest._set_aside_stale).
+    cur.execute("ALTER TABLE imports ADD COLUMN stale INTEGER DEFAULT 0")
+
+
 # (table, column) of every moment stored: written as aware instants, read in the service's zone.
 TIMESTAMP_COLUMNS = (
     ("complaints", "updated_at"),
@@ -116,6 +121,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     _v2,
     _v3,
     _v4,
+    _v5,
     _v6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,10 @@ right after (the dashboard), so that another process, such as a nightly import, 
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +22,7 @@ import pandas as pd
 
 from .deadlines import Calendar, due_dates
 from .errors import StoreError
-from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate
+from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate, schema_version
 from .servicetime import DEFAULT_ZONE, zone_info
 from .settings import POLICIES, Settings, load_settings
 
@@ -33,6 +37,76 @@ def _is_lock_error(exc: BaseException) -> bool:
     return any(text in str(exc) for text in _LOCK_MESSAGES)
 
 
+# -- temporary files -----------------------------------------------------------------------------
+# An export's rows hold personal data (NIR, names). Every temporary file or folder that holds them
+# is named after this program and the process that made it, in the system's temporary folder, and
+# removed when its work ends; what a killed process left is removed by the next `open_store`.
+_SCRATCH = re.compile(r"cpms-metrics-(\d+)-")
+
+
+def scratch_prefix() -> str:
+    """The start of the name of a temporary file or folder holding an export's rows."""
+    return f"cpms-metrics-{os.getpid()}-"
+
+
+def scratch_folder() -> Path:
+    """A new, private temporary folder for this process (removed by its user when done)."""
+    return Path(tempfile.mkdtemp(prefix=scratch_prefix()))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # no harmless way to ask: keep the file
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, under another user
+        return True
+    return True
+
+
+def remove_leftovers(folder: Path | None = None) -> list[Path]:
+    """Remove the temporary files and folders of processes that no longer run (killed during an
+    import); returns what was removed."""
+    folder = Path(tempfile.gettempdir()) if folder is None else folder
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _SCRATCH.match(entry.name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def remove_spill_files(path: Path) -> list[Path]:
+    """Remove from `<db>.tmp/`, DuckDB's spill folder, the files of other processes: called with
+    the database open for writing, which no other process can have open at the same time, so they
+    are what a killed process left. DuckDB names its files after the process that wrote them."""
+    folder = Path(str(path) + ".tmp")
+    mine = f"duckdb_temp_{os.getpid()}_"
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name.startswith("duckdb_temp") and not entry.name.startswith(mine):
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
 class Store:
     def __init__(
         self,
@@ -45,6 +119,7 @@ class Store:
         timezone: str = DEFAULT_ZONE,
     ) -> None:
         self.path = Path(path)
+        self.memory_limit = memory_limit
         self.timezone = zone_info(timezone).key
         # No progress bar on a terminal; a bounded memory (DuckDB spills to disk beyond it). The
         # stored timestamps (TIMESTAMPTZ) read back, and cast to TIMESTAMP, in the service's zone.
@@ -66,7 +141,9 @@ class Store:
         while True:
             try:
                 with _CONNECT_LOCK:
-                    return duckdb.connect(str(self.path))
+                    con = duckdb.connect(str(self.path))
+                    remove_spill_files(self.path)
+                    return con
             except duckdb.Error as exc:
                 if not _is_lock_error(exc):
                     raise StoreError(f"Impossible d'ouvrir la base {self.path} : {exc}") from exc
@@ -136,8 +213,22 @@ class Store:
     # -- maintenance ---------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Create or upgrade the schema, rebuild the views, fill the due dates."""
+        """Create or upgrade the schema, rebuild the views, fill the due dates. A DuckDB
+        database of another program (tables, but not this project's `meta`) is refused as it is."""
         with self.transaction() as cur:
+            if schema_version(cur) == 0:
+                other = fetch_one(
+                    cur,
+                    """SELECT count(*) FROM duckdb_tables()
+                       WHERE database_name = current_database() AND NOT temporary""",
+                )
+                if other and other[0]:
+                    raise StoreError(
+                        _NOT_OURS.format(
+                            path=self.path, why=" (il contient les tables d'un autre programme)"
+                        ),
+                        _NOT_OURS_TITLE,
+                    )
             migrate(cur)
             create_views(cur)
             refresh_due_dates(cur, self.calendar)
@@ -201,6 +292,33 @@ def add_due_dates(cur: Cursor, calendar: Calendar, start_dates: str) -> int:
     return len(starts)
 
 
+# A DuckDB file starts with an 8-byte checksum, then this magic.
+_MAGIC, _MAGIC_AT = b"DUCK", 8
+_NOT_OURS_TITLE = "Base de données invalide"
+_NOT_OURS = (
+    "Le fichier {path} n'est pas une base de ce tableau de bord{why} : il n'a pas été modifié. "
+    "Indiquez une base créée par le tableau de bord ou un fichier qui n'existe pas encore "
+    "(option --db ou réglage CPMS_DB)."
+)
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse, before DuckDB opens it, an existing file that is not a DuckDB database: DuckDB
+    would read a CSV as an in-memory database and an import would then store nothing."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise StoreError(_NOT_OURS.format(path=path, why=" (c'est un dossier)"), _NOT_OURS_TITLE)
+    try:
+        with path.open("rb") as file:
+            head = file.read(_MAGIC_AT + len(_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"Impossible de lire la base {path} : {exc.strerror}.") from exc
+    if head[_MAGIC_AT:] != _MAGIC:
+        why = " (fichier vide)" if not head else " (ce n'est pas une base DuckDB)"
+        raise StoreError(_NOT_OURS.format(path=path, why=why), _NOT_OURS_TITLE)
+
+
 def open_store(
     path: Path | str | None = None,
     settings: Settings | None = None,
@@ -210,7 +328,9 @@ def open_store(
 ) -> Store:
     """Open (creating or upgrading it if needed) the database at `path` (default: `CPMS_DB`)."""
     settings = settings or load_settings()
+    remove_leftovers()
     target = Path(path) if path is not None else settings.db_path
+    check_database_file(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     calendar = Calendar(settings.holiday_region, settings.extend_to_working_day)
     store = Store(
@@ -226,4 +346,7 @@ def open_store(
     except duckdb.Error as exc:
         store.close()
         raise StoreError(f"La base {target} est illisible ou endommagée : {exc}") from exc
+    except BaseException:
+        store.close()
+        raise
     return store

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .ingest import ImportReport, Prepared, load, preview, read_and_prepare
-from .store import Store
+from .store import Store, scratch_prefix
 
 UPLOAD_TYPES = ["csv", "xlsx", "parquet"]
 
@@ -39,7 +39,7 @@ def check_upload(
     file_name = Path(name).name
     if file_name in ("", ".", ".."):
         file_name = "export.csv"
-    with tempfile.TemporaryDirectory(prefix="cpms-import-") as folder:
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix()) as folder:
         # The file keeps its own name: the import log shows it.
         path = Path(folder) / file_name
         path.write_bytes(content)

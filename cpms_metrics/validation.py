@@ -9,10 +9,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from stdnum.fr.nir import calc_check_digits
 
 from cpms_metrics.fields import COLUMN_BY_NAME
+
+# --- Dates -----------------------------------------------------------------------------------
+
+# Before this day a date is a typing slip (0001, 1900, 1925 for 2025), not a complaint's.
+EARLIEST_DATE = date(1990, 1, 1)
+
+
+def early_date_problem(header: str) -> str:
+    """The reason a date before EARLIEST_DATE is rejected, for the column headed `header`."""
+    return f"{header} antérieure au {EARLIEST_DATE:%d/%m/%Y} : date invraisemblable"
+
 
 # --- NIR (numéro de sécurité sociale) --------------------------------------------------------
 
@@ -61,6 +73,39 @@ def mask_nir(value: str) -> str:
         # Revealing three characters of a short value would reveal most of it.
         return _MASK
     return f"{number[0]} {_MASK} {number[-2:]}"
+
+
+# A NIR typed where it does not belong: 13 or 15 characters (with or without the key), spaces
+# allowed between the groups as people write them ("1 85 05 78 006 084 36"), no digit next to it.
+NIR_IN_TEXT = (
+    r"[123478] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3}(?: ?[0-9]{2})?"
+)
+_NIR_IN_TEXT = re.compile(rf"(?<![0-9]){NIR_IN_TEXT}(?![0-9])")
+# The fields where a NIR has no place (the description is masked as a whole elsewhere).
+NIR_OUTSIDE_COLUMNS = (
+    "reference",
+    "last_name",
+    "first_name",
+    "email",
+    "phone",
+    "postal_address",
+    "company",
+    "handler",
+)
+NIR_OUTSIDE_MESSAGE = (
+    "numéro de sécurité sociale saisi dans ce champ : à retirer (sa place est le champ du NIR)"
+)
+
+
+def nir_in_text(text: str) -> str | None:
+    """The first NIR-shaped sequence of `text`, or None."""
+    match = _NIR_IN_TEXT.search(text)
+    return match.group(0) if match else None
+
+
+def mask_nirs_in(text: str) -> str:
+    """`text` with every NIR-shaped sequence masked (`mask_nir`)."""
+    return _NIR_IN_TEXT.sub(lambda match: mask_nir(match.group(0)), text)
 
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -189,6 +234,7 @@ FINDING_KINDS: dict[str, str] = {
     "mauvaise_orientation": "Médiateur ne correspondant pas au porteur de risque",
     "ar_apres_reponse": "Accusé de réception daté après la réponse",
     "valeur_inconnue": "Valeur non reconnue",
+    "nir_hors_champ": "Numéro de sécurité sociale dans un autre champ",
 }
 
 # Channel -> the contact detail needed to answer by the same channel.
@@ -237,13 +283,59 @@ def contact_findings(record: Mapping[str, str | None]) -> list[Finding]:
                     Finding("coordonnees_manquantes", column, "", _NO_CONTACT_MESSAGE[column])
                 )
         elif (reason := problem(value)) is not None:
-            findings.append(Finding(kind, column, value, reason))
+            findings.append(Finding(kind, column, mask_nirs_in(value), reason))
 
     if not _text(record, "company"):
         findings.append(
             Finding("entreprise_manquante", "company", "", "entreprise / souscripteur absent")
         )
+    for column in NIR_OUTSIDE_COLUMNS:
+        if (number := nir_in_text(_text(record, column))) is not None:
+            findings.append(
+                Finding("nir_hors_champ", column, mask_nir(number), NIR_OUTSIDE_MESSAGE)
+            )
     return findings
+
+
+# --- Lengths --------------------------------------------------------------------------------
+
+# The longest value a person may type per column, in characters: what a case needs, far below
+# what would slow every page that shows it (a 1,000,000-character description, 5,000-character
+# names). The form shows the limit under each field and stops typing there.
+NAME_MAX, SHORT_TEXT_MAX, ADDRESS_MAX, DESCRIPTION_MAX = 100, 200, 300, 10_000
+MAX_LENGTH: dict[str, int] = {
+    "reference": SHORT_TEXT_MAX,
+    "last_name": NAME_MAX,
+    "first_name": NAME_MAX,
+    "nir": SHORT_TEXT_MAX,
+    "email": SHORT_TEXT_MAX,
+    "phone": SHORT_TEXT_MAX,
+    "postal_address": ADDRESS_MAX,
+    "company": SHORT_TEXT_MAX,
+    "description": DESCRIPTION_MAX,
+    "handler": SHORT_TEXT_MAX,
+}
+
+
+def _french_count(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def length_help(column: str) -> str:
+    """The limit of a form field, for its help text."""
+    return f"{_french_count(MAX_LENGTH[column])} caractères au plus."
+
+
+def length_problems(record: Mapping[str, object]) -> dict[str, str]:
+    """French field header -> problem, for each typed value longer than its column allows."""
+    problems: dict[str, str] = {}
+    for column, limit in MAX_LENGTH.items():
+        value = record.get(column)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            problems[COLUMN_BY_NAME[column].header] = (
+                f"{_french_count(len(value.strip()))} caractères, {_french_count(limit)} au plus"
+            )
+    return problems
 
 
 # --- Required fields of the entry form ------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .access import needs_neutralising, neutralise
+from .access import mask_nirs, needs_neutralising, neutralise
 from .fields import CHANNELS, MEDIATORS, RISK_CARRIERS, label, object_vocabulary
 from .queries import DUE_SOON_DAYS, Scope, scoped_cases
 from .schema import fetch_one
@@ -359,16 +359,17 @@ def readable_open_cases(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV that French Excel opens as it is: UTF-8 with BOM, `;`, dates as DD/MM/YYYY, and no
-    text cell that a spreadsheet would run as a formula (`access.neutralise`)."""
+    """CSV that French Excel opens as it is: UTF-8 with BOM, `;`, dates as DD/MM/YYYY, no text
+    cell that a spreadsheet would run as a formula (`access.neutralise`) and no full NIR, whatever
+    the column (`access.mask_nirs`)."""
     text = frame.copy()
     for column in text.columns:
         values = text[column].dropna()
         if len(values) and isinstance(values.iloc[0], date):
             text[column] = text[column].map(lambda d: "" if _missing(d) else f"{d:%d/%m/%Y}")
         else:
-            text[column] = text[column].map(neutralise)
-    text.columns = [neutralise(str(c)) for c in text.columns]
+            text[column] = text[column].map(lambda v: neutralise(mask_nirs(v)))
+    text.columns = [neutralise(mask_nirs(str(c))) for c in text.columns]
     buffer = io.StringIO()
     text.to_csv(buffer, sep=";", index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8-sig")
@@ -378,18 +379,19 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Dossiers") -> bytes:
     """An Excel workbook of `frame`: bold frozen header, dates shown as DD/MM/YYYY; printed
     landscape, fitted to the page's width, the header repeated on every page. A text that
     a spreadsheet would run as a formula is kept as it is, stored as text and marked so
-    ("quote prefix"): Excel shows it, never runs it, even once the cell is edited."""
+    ("quote prefix"): Excel shows it, never runs it, even once the cell is edited. No full NIR,
+    whatever the column (`access.mask_nirs`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
     ws = workbook.active
     ws.title = sheet
-    ws.append([str(c) for c in frame.columns])
+    ws.append([mask_nirs(str(c)) for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for record in frame.itertuples(index=False):
-        ws.append([None if _missing(v) else v for v in record])
+        ws.append([None if _missing(v) else mask_nirs(v) for v in record])
     for row in ws.iter_rows():
         for cell in row:
             if needs_neutralising(cell.value):

@@ -4,10 +4,9 @@ imported, and when, the latest first. For administrators only; the log never hol
 import pandas as pd
 import streamlit as st
 
-from cpms_metrics.casefile import case_address
 from ui import auth, clock
 from ui.page import page_setup
-from ui.panels.common import reference_link
+from ui.panels.common import case_links, reference_link
 from ui.widgets import no_data, paged
 
 _, who = page_setup("Journal d'audit")
@@ -24,8 +23,7 @@ def show(frame: pd.DataFrame) -> None:
                 "Action": frame["action_label"],
                 # The case named, as a link to it (`casefile.case_address`).
                 "Dossier": [
-                    None if pd.isna(r) or not r else case_address(str(r))
-                    for r in frame["reference"]
+                    None if pd.isna(r) or not r else case_links([r])[0] for r in frame["reference"]
                 ],
                 "Détail": frame["detail"],
             }

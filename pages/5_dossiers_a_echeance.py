@@ -4,7 +4,7 @@ each download written to the audit log."""
 
 import streamlit as st
 
-from cpms_metrics.access import PersonalData, redact
+from cpms_metrics.access import PersonalData, mask_nirs, redact
 from cpms_metrics.definitions import FIGURES, VIEW_HELP, VIEWS
 from cpms_metrics.worklist import BANDS
 from ui import auth, data
@@ -59,7 +59,9 @@ chosen = left.pills(
 ) or []  # fmt: skip
 handler = right.selectbox(
     "Gestionnaire", [None, *handlers], key="worklist_handler",
-    format_func=lambda h: "Tous" if h is None else f"{h or 'Non attribué'} ({handlers[h]})",
+    format_func=lambda h: (
+        "Tous" if h is None else f"{mask_nirs(h) or 'Non attribué'} ({handlers[h]})"
+    ),
 )  # fmt: skip
 
 total = data.count_open_cases(filters, chosen, handler, in_period)

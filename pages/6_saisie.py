@@ -13,6 +13,7 @@ from cpms_metrics.casefile import ENTRY_COLUMNS, entry_values, header
 from cpms_metrics.cases import save_case
 from cpms_metrics.errors import ValidationError
 from cpms_metrics.fields import CHANNELS, NATURES, RISK_CARRIERS, label, object_vocabulary
+from cpms_metrics.validation import MAX_LENGTH, length_help
 from ui import auth, clock, data
 from ui.page import page_setup
 from ui.panels import entry
@@ -68,9 +69,14 @@ vocabularies = {"channel": CHANNELS, "nature": NATURES, "risk_carrier": RISK_CAR
 
 
 def field(column: str, widget: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """A widget labelled with the export's header, its problem (if any) under it."""
+    """A widget labelled with the export's header, its problem (if any) under it; a text field
+    stops at its column's limit, which its help states."""
     if column in vocabularies:
         kwargs["format_func"] = lambda v: label(vocabularies[column], v)
+    if column in MAX_LENGTH:
+        if widget in (st.text_input, st.text_area):  # a new handler is checked on saving
+            kwargs["max_chars"] = MAX_LENGTH[column]
+        kwargs["help"] = " ".join(filter(None, (kwargs.get("help"), length_help(column))))
     widget(header(column), *args, key=prefix + column, **kwargs)
     field_problem(problems, column)
 

@@ -4,6 +4,7 @@ its findings, attachments and history, and record its acknowledgement, answer an
 referral. Personal data as the role may see it; the full NIR only on request, with a reason,
 logged."""
 
+import hashlib
 from datetime import date
 
 import streamlit as st
@@ -13,11 +14,12 @@ from cpms_metrics.access import PersonalData, redact, redact_case
 from cpms_metrics.cases import FOLLOW_UP_COLUMNS, update_case
 from cpms_metrics.errors import ValidationError
 from cpms_metrics.fields import CHANNELS, MEDIATORS, NATURES, label
+from cpms_metrics.validation import MAX_LENGTH, length_help
 from ui import auth, clock, data
-from ui.format import format_count
+from ui.format import format_count, md
 from ui.page import page_setup
 from ui.panels import follow_up as panel
-from ui.panels.common import field_problem, md, problems_summary, show_error
+from ui.panels.common import field_problem, problems_summary, show_error
 from ui.widgets import no_data
 
 requested = st.query_params.get("ref")  # a case's address (page_setup keeps only filters)
@@ -38,11 +40,18 @@ search = st.text_input(
     "Rechercher un dossier", key="suivi_search", icon=":material/search:",
     placeholder="Référence, nom ou prénom — vide : les dossiers les plus récents",
 )  # fmt: skip
-found = redact(data.read("find_cases", search), who.personal_data)
+found = data.read("find_cases", search)
 if found.empty:
     no_data(f"Aucun dossier ne correspond à « {md(search)} ».")
     st.stop()
-rows = {str(r["reference"]): r for r in found.to_dict("records")}
+# Chosen by its stored reference, shown as the role may see it (a NIR typed anywhere masked).
+rows = dict(
+    zip(
+        (str(r) for r in found["reference"]),
+        redact(found, who.personal_data).to_dict("records"),
+        strict=True,
+    )
+)
 count = format_count(len(rows))
 shown = f"les {count} plus récents" if len(rows) == 50 else f"{count} trouvé{'s' * (len(rows) > 1)}"
 options = list(rows)
@@ -54,8 +63,10 @@ case = data.read("case", reference)
 if case is None:  # deleted since the search: the next run searches again
     st.rerun()
 seen = redact_case(case, who.personal_data)  # what is shown; `case` for the follow-up only
+# Widget keys reach the browser: they name the case by a digest, never by its reference.
+case_key = hashlib.sha256(reference.encode()).hexdigest()[:16]
 
-st.subheader(md(f"{reference} · {casefile.person(seen)}"), divider="gray")
+st.subheader(md(f"{seen['reference']} · {casefile.person(seen)}"), divider="gray")
 deadlines = data.read("deadlines", reference, filters.as_of)
 with st.container(horizontal=True):
     st.badge(label(NATURES, case["nature"]), icon=":material/label:", color="blue")
@@ -71,7 +82,7 @@ panel.case_card(seen, objects)
 if who.may_reveal_nir and case.get("nir"):
     with (
         st.expander(":material/visibility: Afficher le NIR complet"),
-        st.form(f"reveal_{reference}", clear_on_submit=True, enter_to_submit=False),
+        st.form(f"reveal_{case_key}", clear_on_submit=True, enter_to_submit=False),
     ):
         reason = st.text_input(
             "Motif de la consultation", key="reveal_reason",
@@ -82,8 +93,9 @@ if who.may_reveal_nir and case.get("nir"):
                 nir = auth.reveal_nir(reference, reason)
             except CpmsError as exc:
                 show_error(exc)
-            else:
-                st.success(f"NIR du dossier {md(reference)} : **{nir}**")
+            else:  # shown as text, whatever it holds: never rendered as Markdown
+                st.success(f"NIR du dossier {md(reference)} :", icon=":material/badge:")
+                st.code(nir or "aucun NIR enregistré", language=None)
 
 details, follow_up = st.columns([4, 3], gap="large")
 with details:
@@ -106,12 +118,19 @@ with details:
             )
 
 version = state.setdefault("suivi_version", 0)
-prefix = f"suivi_{version}_{reference}_"
+prefix = f"suivi_{version}_{case_key}_"
 problems = state["suivi_problems"].get(reference, {}) if "suivi_problems" in state else {}
+
+
+# The handler is typed by people: it is shown with any NIR masked, and left as stored when the
+# field still shows what it was given.
+handler_shown = str(seen.get("handler") or "")
 
 
 def record() -> None:
     typed = {column: state.get(prefix + column) for column in FOLLOW_UP_COLUMNS}
+    if typed.get("handler") == handler_shown:
+        typed["handler"] = case.get("handler")
     changes = casefile.follow_up_changes(case, typed, FOLLOW_UP_COLUMNS)
     now = clock.now()
     state["suivi_problems"], state["suivi_result"] = {}, None
@@ -154,7 +173,7 @@ def choice(column: str, vocabulary: dict[str, tuple[str, tuple[str, ...]]]) -> N
     field_problem(problems, column)
 
 
-with follow_up, st.form(f"suivi_{reference}", enter_to_submit=False):
+with follow_up, st.form(f"suivi_{case_key}", enter_to_submit=False):
     st.markdown("##### :material/edit_calendar: Suivi")
     left, right = st.columns(2)
     with left:
@@ -168,8 +187,10 @@ with follow_up, st.form(f"suivi_{reference}", enter_to_submit=False):
         competent_name = casefile.value_text("mediator", competent)
         st.caption(f":material/balance: Médiateur compétent : {competent_name}")
     st.text_input(
-        casefile.header("handler"), value=case.get("handler") or "", key=prefix + "handler"
-    )
+        casefile.header("handler"), value=handler_shown, key=prefix + "handler",
+        max_chars=MAX_LENGTH["handler"],
+        help=f"{panel.FOLLOW_UP_HELP['handler']} {length_help('handler')}",
+    )  # fmt: skip
     if problems:
         problems_summary(problems, FOLLOW_UP_COLUMNS, "Le suivi")
     st.form_submit_button("Enregistrer le suivi", type="primary", icon=":material/save:",

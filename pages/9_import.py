@@ -9,12 +9,14 @@ import streamlit as st
 
 from cpms_metrics import CpmsError
 from cpms_metrics import upload as uploads
+from cpms_metrics.access import mask_nirs
 from cpms_metrics.ingest import rejects_of
+from cpms_metrics.rejects import rejections_csv
 from ui import auth, clock, data
-from ui.format import format_count
+from ui.format import format_count, md
 from ui.page import page_setup
 from ui.panels import imports as panel
-from ui.panels.common import md, show_error
+from ui.panels.common import show_error
 from ui.widgets import no_data
 
 _, who = page_setup("Import")
@@ -49,13 +51,16 @@ def cancel() -> None:
 st.caption(
     ":material/info: Export des réclamations au format de l'outil de gestion (une ligne par "
     "dossier). Le fichier est d'abord vérifié : rien n'est écrit avant votre confirmation. Un "
-    "même fichier importé deux fois ne change rien la seconde fois."
+    "même fichier importé deux fois ne change rien la seconde fois ; une cellule vide n'efface "
+    "jamais une valeur enregistrée, et une ligne identique à une version antérieure du dossier "
+    "(export plus ancien) est « périmée » : elle n'est pas appliquée."
 )
 if (done := state.get("import_done")) and "import_check" not in state:
+    stale = f", {format_count(done.stale)} ligne(s) périmée(s) non appliquée(s)"
     st.success(
         f"**Import n° {done.import_id} terminé** — « {md(done.file_name)} » : "
         f"{format_count(done.added)} dossier(s) ajouté(s), {format_count(done.updated)} mis à "
-        f"jour, {format_count(done.rejected)} ligne(s) rejetée(s).",
+        f"jour, {format_count(done.rejected)} ligne(s) rejetée(s){stale if done.stale else ''}.",
         icon=":material/check_circle:",
     )
     panel.report_cards(done, done=True)
@@ -108,7 +113,7 @@ else:
                 st.download_button(
                     "Lignes rejetées (CSV)",
                     auth.audited_export(
-                        lambda: panel.rejections_csv(rejections, who.personal_data),
+                        lambda: rejections_csv(rejections, who.personal_data),
                         f"Lignes rejetées de « {report.file_name} » (vérification), CSV",
                     ),
                     f"{Path(report.file_name).stem}_rejets.csv", "text/csv", on_click="ignore",
@@ -126,13 +131,13 @@ if rejected:
     left, right = st.columns([2, 1], vertical_alignment="bottom")
     chosen = left.selectbox(
         "Lignes rejetées d'un import", list(rejected),
-        format_func=lambda i: f"Import n° {i} — {rejected[i]['file_name']} "
+        format_func=lambda i: f"Import n° {i} — {mask_nirs(rejected[i]['file_name'])} "
         f"({format_count(rejected[i]['rejected'])} ligne(s))",
     )  # fmt: skip
     right.download_button(
         "Télécharger (CSV)",
         auth.audited_export(
-            lambda: panel.rejections_csv(rejects_of(store, chosen), who.personal_data),
+            lambda: rejections_csv(rejects_of(store, chosen), who.personal_data),
             f"Lignes rejetées de l'import n° {chosen}, CSV",
         ),
         f"import_{chosen}_rejets.csv", "text/csv", on_click="ignore", icon=":material/download:",

@@ -20,6 +20,7 @@ from cpms_metrics import access
 from cpms_metrics.access import PAGES, Access, Mode
 from cpms_metrics.errors import CpmsError
 from ui import clock, data
+from ui.format import md
 
 # Page file name -> page key of `access.PAGES`. A page missing here is refused to everyone.
 PAGE_FILES: dict[str, str] = {
@@ -100,6 +101,12 @@ def _proxied() -> bool:
     return any(headers.get(name) for name in _FORWARDING_HEADERS)
 
 
+def request_host() -> str | None:
+    """The `Host` header of the browser's request (None without a request, as in AppTest)."""
+    host = st.context.headers.get("Host")
+    return str(host) if host else None
+
+
 def _stop(exc: CpmsError) -> NoReturn:
     st.error(f"**{exc.title}** — {exc.message}", icon=":material/error:")
     st.stop()
@@ -142,6 +149,7 @@ def current_access() -> Access:
         roles=_roles() if configured and logged_in else None,
         address=listening_address(),
         proxied=_proxied(),
+        host=request_host(),
     )
     if who.mode is Mode.LOGIN and who.logged_in:
         _audit_login(who, user.get("iat"))
@@ -230,7 +238,7 @@ def account_box(who: Access) -> None:
     if who.mode is Mode.LOCAL:
         st.caption(":material/computer: Mode local, sans connexion")
     elif who.role is not None:
-        st.caption(f":material/person: {who.email} · {who.role.label}")
+        st.caption(f":material/person: {md(who.email or '')} · {who.role.label}")
         logout_button()
 
 

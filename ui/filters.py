@@ -16,12 +16,14 @@ from datetime import date
 
 import streamlit as st
 
+from cpms_metrics.access import mask_nirs
 from cpms_metrics.deadlines import add_months
+from cpms_metrics.errors import CpmsError
 from cpms_metrics.fields import CHANNELS, RISK_CARRIERS, label, object_vocabulary
-from cpms_metrics.months import month_of, months_between
+from cpms_metrics.months import FIRST_MONTH, LAST_MONTH, month_of, months_between, parse_month
 from cpms_metrics.queries import Scope
 from cpms_metrics.settings import POLICIES
-from ui.format import POLICY_LABELS, format_date, month_label, period_label
+from ui.format import POLICY_LABELS, format_date, md, month_label, period_label
 
 DEFAULT_MONTHS = 12
 MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -117,7 +119,8 @@ class Filters:
         return params
 
     def describe(self) -> str:
-        """One line: which cohorts, as of which date, under which policy, with which filters."""
+        """One line: which cohorts, as of which date, under which policy, with which filters;
+        Markdown, the companies (stored text) escaped and NIRs masked."""
         parts = [
             f"Réclamations reçues {period_label(self.month_from, self.month_to)}",
             f"situation au {format_date(self.as_of)}",
@@ -133,8 +136,16 @@ class Filters:
             if values:
                 parts.append(f"{title} : {', '.join(label(vocabulary, v) for v in values)}")
         if self.companies:
-            parts.append(f"Entreprise : {', '.join(self.companies)}")
+            parts.append(f"Entreprise : {md(', '.join(self.companies))}")
         return " · ".join(parts)
+
+
+def _plausible(month: str) -> bool:
+    try:
+        parse_month(month)
+    except CpmsError:
+        return False
+    return True
 
 
 def parse_params(
@@ -159,14 +170,19 @@ def parse_params(
                 raise ValueError(text)
         except ValueError:
             as_of = today
-            problems.append(f"date d'arrêté « {text} » ignorée (format AAAA-MM-JJ)")
+            problems.append(
+                f"date d'arrêté « {md(text)} » ignorée (format AAAA-MM-JJ, du "
+                f"{format_date(MIN_DAY)} au {format_date(MAX_DAY)})"
+            )
     month_from, month_to = default_period(as_of)
     for name in ("from", "to"):
         text = single(name)
         if text is None:
             continue
         if not _MONTH.fullmatch(text):
-            problems.append(f"mois « {text} » ignoré (format AAAA-MM)")
+            problems.append(f"mois « {md(text)} » ignoré (format AAAA-MM)")
+        elif not _plausible(text):
+            problems.append(f"mois « {text} » ignoré (de {FIRST_MONTH:%Y-%m} à {LAST_MONTH:%Y-%m})")
         elif name == "from":
             month_from = text
         else:
@@ -179,7 +195,7 @@ def parse_params(
         if text.lower() in POLICIES:
             policy = text.lower()
         else:
-            problems.append(f"politique « {text} » ignorée (cpms ou acpr)")
+            problems.append(f"politique « {md(text)} » ignorée (cpms ou acpr)")
     allowed = {
         "objects": tuple(objects),
         "channels": tuple(CHANNELS),
@@ -191,7 +207,7 @@ def parse_params(
         if attribute in allowed:
             unknown = [v for v in values if v not in allowed[attribute]]
             if unknown:
-                problems.append(f"{name} « {', '.join(unknown)} » ignoré")
+                problems.append(f"{name} « {md(', '.join(unknown))} » ignoré")
             values = [v for v in values if v in allowed[attribute]]
         lists[attribute] = tuple(values)
     filters = Filters(as_of=as_of, policy=policy, month_from=month_from, month_to=month_to, **lists)
@@ -348,6 +364,7 @@ def filter_widgets(
         st.multiselect(
             "Entreprise / souscripteur",
             list(dict.fromkeys([*companies, *filters.companies])),
+            format_func=mask_nirs,  # the value stays whole: it filters the query
             key=_WIDGET["companies"],
             placeholder="Toutes",
             on_change=_from_widgets,

@@ -6,6 +6,10 @@ a chart never disagree; this module adds what only the page frame needs.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from cpms_metrics.access import mask_nirs
 from cpms_metrics.definitions import POLICY_LABELS as POLICY_LABELS
 from cpms_metrics.definitions import change
 from cpms_metrics.formats import (
@@ -28,10 +32,21 @@ __all__ = [
     "format_days",
     "format_decimal",
     "format_rate",
+    "md",
     "month_label",
     "period_label",
     "points_change",
 ]
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+
+
+def md(text: Any) -> str:
+    """Stored or typed text for a Markdown element (`st.markdown`, `st.caption`, `st.error`, a
+    label): shown as typed, never as a link, an image, a colour, a formula or an icon (every
+    Markdown character escaped), and with any NIR masked (`access.mask_nirs`). The one escape
+    of the pages: every stored value written into Markdown goes through it."""
+    return _MARKDOWN.sub(r"\\\1", str(mask_nirs(str(text))))
 
 
 def period_label(month_from: str, month_to: str, long: bool = False) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cpms_metrics.access import Access
+from cpms_metrics.access import Access, mask_nirs_in_frame
 from cpms_metrics.definitions import FIGURES, STATUS_HELP, STATUS_LABELS, STEP_LABELS, Figure
 from cpms_metrics.fields import (
     CHANNELS,
@@ -231,7 +231,7 @@ def late_cases_table(frame: pd.DataFrame, done_title: str) -> None:
             "Gestionnaire": frame["handler"].fillna("Non attribué"),
         }
     )
-    _table(_dates_as_text(shown))
+    _table(shown)
 
 
 def misrouted_table(frame: pd.DataFrame) -> None:
@@ -245,7 +245,7 @@ def misrouted_table(frame: pd.DataFrame) -> None:
             "Gestionnaire": frame["handler"].fillna("Non attribué"),
         }
     )
-    _table(_dates_as_text(shown))
+    _table(shown)
 
 
 def days_late(days_left: pd.Series) -> pd.Series:
@@ -282,19 +282,13 @@ def open_cases_table(frame: pd.DataFrame) -> None:
             for f, n in zip(frame["first_name"], frame["last_name"], strict=True)
         ]
         shown["NIR"] = frame["nir"].map(lambda v: _text(v, lambda n: mask_nir(str(n))))
-    colours = [BAND_COLOURS[b] for b in frame["band"]]
-    styled = _dates_as_text(shown).style.apply(
-        lambda row: (
-            [f"background-color: {colours[row.name]}" if colours[row.name] else ""] * len(row)
-        ),
-        axis=1,
-    )
     _table(
-        styled,
+        shown,
         help={
             "Jours de retard": "Jours écoulés depuis l'échéance dépassée.",
             "Jours restants": "Jours avant l'échéance, aujourd'hui compris comme 0.",
         },
+        colours=[BAND_COLOURS[b] for b in frame["band"]],
     )
 
 
@@ -325,8 +319,8 @@ def mediator_directory() -> None:
 
 
 def small_table(frame: pd.DataFrame) -> None:
-    """A short table shown whole, text wrapped, without an index."""
-    st.table(frame, hide_index=True, border="horizontal")
+    """A short table shown whole, text wrapped, without an index; any NIR masked."""
+    st.table(mask_nirs_in_frame(frame), hide_index=True, border="horizontal")
 
 
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -338,9 +332,21 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _table(shown: Any, help: dict[str, str] | None = None) -> None:
-    """A table as tall as its rows, integers without separators games."""
-    frame = shown.data if hasattr(shown, "data") else shown
+def _table(
+    shown: pd.DataFrame, help: dict[str, str] | None = None, colours: list[str] | None = None
+) -> None:
+    """A list of cases as tall as its rows: dates as text, any NIR masked whatever the column
+    (`access.mask_nirs`, the case's address included), integers without separators games, each
+    reference a link to its case, each row in its colour if given."""
+    frame = mask_nirs_in_frame(_dates_as_text(shown)).reset_index(drop=True)
+    styled: Any = frame
+    if colours:
+        styled = frame.style.apply(
+            lambda row: (
+                [f"background-color: {colours[row.name]}" if colours[row.name] else ""] * len(row)
+            ),
+            axis=1,
+        )
     config: dict[str, Any] = {
         column: st.column_config.NumberColumn(column, format="%d", help=(help or {}).get(column))
         for column in frame.columns
@@ -348,7 +354,7 @@ def _table(shown: Any, help: dict[str, str] | None = None) -> None:
     }
     if REFERENCE in frame.columns:  # the address of each case (`casefile.case_address`)
         config[REFERENCE] = reference_link()
-    st.dataframe(shown, hide_index=True, width="stretch", height="content", column_config=config)
+    st.dataframe(styled, hide_index=True, width="stretch", height="content", column_config=config)
 
 
 def withheld_list(total: int, noun: str = "dossiers") -> None:

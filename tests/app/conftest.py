@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import streamlit as st
@@ -64,8 +65,8 @@ def shown_metrics(at: AppTest) -> dict[str, str]:
 
 def linked(column: object) -> list[str]:
     """The references of a table's `Référence` column, each checked to be its case's address
-    (`suivi_des_dossiers?ref=…`)."""
+    (`suivi_des_dossiers?ref=…`), decoded as the table shows them."""
     values = [str(v) for v in column]  # type: ignore[attr-defined]
     address = "suivi_des_dossiers?ref="
     assert all(v.startswith(address) for v in values), values
-    return [v.removeprefix(address) for v in values]
+    return [unquote(v.removeprefix(address)) for v in values]

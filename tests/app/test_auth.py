@@ -5,6 +5,7 @@ page is tests/app/test_roles.py."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,8 @@ def texts(at: AppTest) -> str:
 
 
 def sidebar(at: AppTest) -> str:
-    return " ".join(e.value for e in at.sidebar.caption)
+    """The sidebar's captions as read on the page (Markdown escapes of `ui.format.md` removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.sidebar.caption))
 
 
 def log_of(db: Path) -> list[tuple[str, str]]:

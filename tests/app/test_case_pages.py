@@ -30,12 +30,12 @@ from cpms_metrics.definitions import MISROUTED_LABEL
 from cpms_metrics.errors import ImportFileError
 from cpms_metrics.ingest import import_log
 from cpms_metrics.quality import findings_by_kind
+from cpms_metrics.rejects import rejections_csv
 from cpms_metrics.settings import load_settings
 from tests.app.conftest import ROOT, run_page, shown_metrics
 from tests.app.known_export import QUERY, TEXT, write_export
 from ui import auth, clock
 from ui.format import format_count
-from ui.panels import imports
 
 SAISIE = "pages/6_saisie.py"
 SUIVI = "pages/7_suivi_des_dossiers.py"
@@ -278,6 +278,7 @@ def test_several_users_saving_at_once_get_distinct_references(
     # AppTests share one runtime slot, emptied by the first to finish: the others could not read
     # the request headers any more. This test is about references, not about proxies.
     monkeypatch.setattr(auth, "_proxied", lambda: False)
+    monkeypatch.setattr(auth, "request_host", lambda: None)
     apps = [fill(run_page(SAISIE), WRITTEN) for _ in range(4)]
     start = threading.Barrier(len(apps))
     failures: list[BaseException] = []
@@ -392,7 +393,7 @@ def test_attachments_are_kept_with_the_case(known_db: Path) -> None:
     )  # fmt: skip
     at = run_page(SUIVI, {"ref": saved.reference})
     labels = [b.proto.label for b in at.get("download_button")]
-    assert any(label.startswith("releve.pdf") for label in labels)
+    assert any(label.startswith(r"releve\.pdf") for label in labels)  # Markdown, escaped
     assert attachment_content(store, saved.reference, "releve.pdf") == b"%PDF-1.4 test"
 
 
@@ -442,7 +443,7 @@ def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> Non
     assert not at.exception
     assert shown_metrics(at) == {
         "Lignes lues": "12", "À ajouter": "1", "À mettre à jour": "3",
-        "Inchangées": format_count(report.unchanged), "Rejetées": "2",
+        "Inchangées": format_count(report.unchanged), "Périmées": "0", "Rejetées": "2",
         "Constats qualité": format_count(report.findings),
     }  # fmt: skip
     rejected = at.dataframe[0].value
@@ -450,7 +451,7 @@ def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> Non
     assert "Date de réception illisible (formats acceptés : JJ/MM/AAAA ou AAAA-MM-JJ)" in list(
         rejected["Motif"]
     )
-    csv = imports.rejections_csv(report.rejections, PersonalData.CLEAR).decode("utf-8-sig")
+    csv = rejections_csv(report.rejections, PersonalData.CLEAR).decode("utf-8-sig")
     assert csv.splitlines()[0] == "Ligne;Référence;Colonne;Valeur;Motif"
     assert stored(known_db) == before
 

@@ -41,11 +41,11 @@ def test_import_with_bad_rows_exits_3_and_writes_rejects(tmp_path):
     done = run("import", str(export), "--rejects", str(rejects), db=tmp_path / "db.duckdb")
     assert done.returncode == 3, done.stderr
     assert "Rejetées : 2" in done.stdout
-    with rejects.open(encoding="utf-8") as handle:
-        written = list(csv.DictReader(handle))
-    assert list(written[0]) == ["line", "reference", "column", "value", "reason"]
-    assert {r["line"] for r in written} == {"3", "4"}
-    assert written[0]["reference"] == "R2" and written[0]["value"] == "bientôt"
+    with rejects.open(encoding="utf-8-sig") as handle:  # the page's download: BOM and `;`
+        written = list(csv.DictReader(handle, delimiter=";"))
+    assert list(written[0]) == ["Ligne", "Référence", "Colonne", "Valeur", "Motif"]
+    assert {r["Ligne"] for r in written} == {"3", "4"}
+    assert written[0]["Référence"] == "R2" and written[0]["Valeur"] == "bientôt"
 
 
 def test_unusable_files_exit_2_with_a_message_and_change_nothing(tmp_path):

@@ -1,10 +1,9 @@
-"""What every case panel shares: escaped Markdown, errors, a form's problems, links to a page and
-the one address of a case as a table's link column."""
+"""What every case panel shares: errors and a form's problems (stored text escaped by
+`ui.format.md`), links to a page and the one address of a case as a table's link column."""
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,18 +12,12 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from cpms_metrics import CpmsError
+from cpms_metrics.access import mask_nirs
 from cpms_metrics.casefile import case_address, header
+from ui.format import md
 
 SUIVI_PAGE = "pages/7_suivi_des_dossiers.py"
 REFERENCE = "Référence"
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md(text: Any) -> str:
-    """Text typed by someone, for Markdown: shown as typed, never as a link, an image, a colour
-    or a formula (every Markdown character escaped)."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def link(page: str, text: str, icon: str, params: Mapping[str, Any] | None = None) -> None:
@@ -65,8 +58,10 @@ def field_problem(problems: Mapping[str, str], column: str) -> None:
 
 
 def case_links(references: Sequence[Any] | pd.Series) -> list[str]:
-    """Each reference as the address of its case (`casefile.case_address`), for `REFERENCE_LINK`."""
-    return [case_address(str(r)) for r in references]
+    """Each reference as the address of its case (`casefile.case_address`), for
+    `reference_link`; a reference holding a NIR is linked, and shown, masked (`access.mask_nirs`):
+    a link never carries a full NIR."""
+    return [case_address(str(mask_nirs(str(r)))) for r in references]
 
 
 def reference_link(title: str = REFERENCE) -> Any:

@@ -10,15 +10,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cpms_metrics.access import Access
+from cpms_metrics.access import Access, mask_nirs_in_frame
 from cpms_metrics.charts import rate_chart, status_chart
 from cpms_metrics.drilldown import Point, point_cases, point_of, point_title, readable_point_cases
 from cpms_metrics.formats import format_date
 from cpms_metrics.worklist import to_csv_bytes
 from ui import auth, data
 from ui.filters import Filters
-from ui.format import count_noun
-from ui.panels.common import REFERENCE, case_links, md, reference_link
+from ui.format import count_noun, md
+from ui.panels.common import REFERENCE, case_links, reference_link
 from ui.widgets import PLOTLY_CONFIG, PROVISIONAL_CAPTION, no_data, paged, withheld_list
 
 HINT = ":material/touch_app: Cliquez sur une barre ou un point pour lister les dossiers."
@@ -56,7 +56,7 @@ def _table(frame: pd.DataFrame) -> None:
             shown[column] = shown[column].map(lambda d: "" if d is None else format_date(d))
     shown[REFERENCE] = case_links(frame["reference"])
     st.dataframe(
-        shown, hide_index=True, width="stretch", height="content",
+        mask_nirs_in_frame(shown), hide_index=True, width="stretch", height="content",
         column_config={REFERENCE: reference_link()},
     )  # fmt: skip
 

@@ -8,12 +8,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from cpms_metrics.access import mask_nirs
 from cpms_metrics.casefile import NOT_A_COMPLAINT, day_text
 from cpms_metrics.cases import SavedCase
 from cpms_metrics.fields import COMPLAINT, NATURES, label
 from cpms_metrics.worklist import mediator_label
-from ui.format import POLICY_LABELS, format_date
-from ui.panels.common import md
+from ui.format import POLICY_LABELS, format_date, md
 
 
 def complaint_guidance() -> None:
@@ -44,7 +44,7 @@ def saved_case_panel(saved: SavedCase, nature: str, received_on: date | None) ->
     )
     with st.container(border=True):
         reference, received, kind = st.columns(3)
-        reference.metric("Référence", saved.reference)
+        reference.metric("Référence", mask_nirs(saved.reference))
         received.metric("Reçue le", day_text(received_on))
         kind.metric("Nature", label(NATURES, nature))
         deadlines, mediator = st.columns([3, 2], gap="large")

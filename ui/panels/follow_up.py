@@ -25,8 +25,7 @@ from cpms_metrics.definitions import POLICY_LABELS, STATUS_LABELS, STEP_LABELS
 from cpms_metrics.fields import COMPLAINT
 from cpms_metrics.validation import FINDING_KINDS
 from ui import clock, data
-from ui.format import DASH, format_count
-from ui.panels.common import md
+from ui.format import DASH, format_count, md
 
 FOLLOW_UP_HELP = {
     "acknowledged_on": "Date d'envoi de l'accusé de réception au client.",
@@ -149,7 +148,7 @@ def attachments_list(reference: str, files: pd.DataFrame) -> None:
         for record in files.to_dict("records"):
             name = str(record["file_name"])
             st.download_button(
-                f"{name} ({format_count(int(record['size']) // 1024 or 1)} Ko)",
+                f"{md(name)} ({format_count(int(record['size']) // 1024 or 1)} Ko)",
                 _reader(store, reference, name),
                 name,
                 on_click="ignore",

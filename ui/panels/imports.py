@@ -1,22 +1,16 @@
 """The panels of Import: what an import did or would do, its rejected lines as the role may see
-them (a NIR always masked), and the log of past imports."""
+them (`rejects.readable_rejections`: a NIR always masked), and the log of past imports."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from cpms_metrics.access import PersonalData, redact_value, scrub_nir
-from cpms_metrics.casefile import missing as _missing
-from cpms_metrics.fields import HEADER_KEYS, fold
+from cpms_metrics.access import PersonalData, mask_nirs_in_frame
 from cpms_metrics.ingest import ImportReport
-from cpms_metrics.validation import mask_nir
-from cpms_metrics.worklist import to_csv_bytes
+from cpms_metrics.rejects import readable_rejections
 from ui import clock
-from ui.format import format_count
-from ui.panels.common import md
+from ui.format import format_count, md
 
 
 def report_cards(report: ImportReport, *, done: bool) -> None:
@@ -30,6 +24,12 @@ def report_cards(report: ImportReport, *, done: bool) -> None:
             "l'ancienne).",
         ),
         ("Inchangées", report.unchanged, "Références déjà en base, identiques."),
+        (
+            "Périmées",
+            report.stale,
+            "Lignes identiques à une version antérieure du dossier (export plus ancien que la "
+            "base) : elles ne sont pas appliquées.",
+        ),
         ("Rejetées", report.rejected, "Lignes dont les indicateurs ne peuvent être calculés."),
         (
             "Constats qualité",
@@ -52,48 +52,14 @@ def report_cards(report: ImportReport, *, done: bool) -> None:
         st.caption(":material/info: " + " ; ".join(notes) + ".")
 
 
-def _rejected_value(field: Any, value: Any, level: PersonalData) -> Any:
-    if _missing(value):
-        return value
-    column = HEADER_KEYS.get(fold(str(field or "")))
-    if column == "nir":
-        return mask_nir(str(value))
-    if column is not None:
-        value = redact_value(column, value, level)
-    return value if _missing(value) else scrub_nir(str(value))
-
-
-def readable_rejections(rejections: pd.DataFrame, level: PersonalData) -> pd.DataFrame:
-    """Rejected lines in French, values as the role may see them; a NIR is always masked."""
-    field_column = "column" if "column" in rejections.columns else "field"
-    values = [
-        _rejected_value(f, v, level)
-        for f, v in zip(rejections[field_column], rejections["value"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "Ligne": rejections["line"].astype("Int64"),
-            "Référence": rejections["reference"],
-            "Colonne": rejections[field_column],
-            "Valeur": values,
-            "Motif": rejections["reason"],
-        }
-    )
-
-
 def rejections_table(rejections: pd.DataFrame, level: PersonalData) -> None:
-    st.dataframe(
+    st.dataframe(  # masked by `readable_rejections`
         readable_rejections(rejections, level),
         hide_index=True,
         width="stretch",
         height="content" if len(rejections) <= 12 else 420,
         column_config={"Ligne": st.column_config.NumberColumn(format="%d")},
     )
-
-
-def rejections_csv(rejections: pd.DataFrame, level: PersonalData) -> bytes:
-    """The rejected lines as a CSV for French Excel, values as the role may see them."""
-    return to_csv_bytes(readable_rejections(rejections, level))
 
 
 def imports_table(log: pd.DataFrame) -> None:
@@ -106,6 +72,7 @@ def imports_table(log: pd.DataFrame) -> None:
             "Ajoutées": log["added"],
             "Mises à jour": log["updated"],
             "Inchangées": log["unchanged"],
+            "Périmées": log["stale"],
             "Doublons": log["duplicates"],
             "Rejetées": log["rejected"],
             "Constats": log["findings"],
@@ -113,7 +80,7 @@ def imports_table(log: pd.DataFrame) -> None:
     )
     integers = [c for c in shown.columns if c not in ("Importé le", "Fichier")]
     st.dataframe(
-        shown,
+        mask_nirs_in_frame(shown),
         hide_index=True,
         width="stretch",
         height="content" if len(shown) <= 12 else 420,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from cpms_metrics.access import PersonalData
+from cpms_metrics.access import PersonalData, mask_nirs_in_frame
 from cpms_metrics.casefile import HEADER, day_text, missing, shown_value, value_text
 from cpms_metrics.validation import FINDING_KINDS
 from ui.format import format_count
@@ -28,7 +28,8 @@ def kinds_table(by_kind: pd.DataFrame) -> None:
 
 def finding_cases_table(frame: pd.DataFrame, objects: Sequence[str], level: PersonalData) -> None:
     """The cases behind one kind of finding, the value found as the role may see it; the
-    reference opens the case's follow-up."""
+    reference opens the case's follow-up (a reference holding a NIR is shown, and sought,
+    masked: the link never carries a full NIR)."""
     shown = pd.DataFrame(
         {
             REFERENCE: case_links(frame["reference"]),
@@ -44,6 +45,7 @@ def finding_cases_table(frame: pd.DataFrame, objects: Sequence[str], level: Pers
             "Constat": frame["message"],
         }
     )
+    shown = mask_nirs_in_frame(shown)
     if not any(shown["Valeur"]):  # missing items have no value to show
         shown = shown.drop(columns="Valeur")
     st.dataframe(
