@@ -7,7 +7,7 @@ from cpms_metrics.charts import ACK_COLOUR, breakdown_chart, delay_chart
 from cpms_metrics.fields import CHANNELS, label
 from ui import data
 from ui.page import page_setup
-from ui.panels.drilldown import drill_chart, monthly_compliance
+from ui.panels.drilldown import cases_below, drill_chart, monthly_compliance
 from ui.widgets import (
     breakdown,
     chart,
@@ -30,7 +30,8 @@ with right:
     st.subheader("Par canal de réception")
     channels = breakdown(data.summary(filters, "channel"), lambda v: label(CHANNELS, v))
     by_channel = breakdown_chart(channels, "label", series, target=1.0, point_field="channel")
-    drill_chart(by_channel, "ack_channels", filters, who)
+    clicked = drill_chart(by_channel, "ack_channels")
+cases_below(filters, who, clicked)
 
 st.subheader("Accusés de réception en retard ou hors délai")
 late_cases(

@@ -15,7 +15,7 @@ from cpms_metrics.worklist import answered_by
 from ui import data
 from ui.format import format_rate
 from ui.page import page_setup
-from ui.panels.drilldown import drill_chart, monthly_compliance
+from ui.panels.drilldown import cases_below, drill_chart, monthly_compliance
 from ui.widgets import (
     breakdown,
     chart,
@@ -51,10 +51,11 @@ with right:
     )  # fmt: skip
     channels = breakdown(data.summary(filters, "channel"), lambda v: label(CHANNELS, v))
     by_channel = (*series, ("same_channel_rate", "Par le même canal", SAME_CHANNEL_COLOUR))
-    drill_chart(
+    clicked = drill_chart(
         breakdown_chart(channels, "label", by_channel, target=1.0, point_field="channel"),
-        "response_channels", filters, who,
-    )  # fmt: skip
+        "response_channels",
+    )
+cases_below(filters, who, clicked)
 
 st.subheader("Réponses en retard ou hors délai")
 late_cases(

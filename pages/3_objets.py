@@ -9,7 +9,7 @@ from cpms_metrics.fields import label, object_vocabulary
 from ui import data
 from ui.format import format_count, format_rate
 from ui.page import page_setup
-from ui.panels.drilldown import drill_chart
+from ui.panels.drilldown import cases_below, drill_chart
 from ui.widgets import PROVISIONAL_CAPTION, no_data, small_table
 
 filters, who = page_setup("Objets")
@@ -40,7 +40,7 @@ with left:
     st.subheader("Dans les délais, par objet")
     frame = pd.DataFrame(by_object).assign(label=labels, key=[r["object"] for r in by_object])
     by_label = breakdown_chart(frame, "label", COMPLIANCE_SERIES, target=1.0, point_field="object")
-    drill_chart(by_label, "objects_breakdown", filters, who)
+    by_object_clicked = drill_chart(by_label, "objects_breakdown")
 with right:
     st.subheader("Évolution par objet")
     measures = {
@@ -60,5 +60,6 @@ with right:
         trends, filters.months, filters.as_of, measure, percent=percent, y_title=title,
         objects=[row["object"] for row in by_object],
     )  # fmt: skip
-    drill_chart(trend, "objects_trend", filters, who)
+    by_month_clicked = drill_chart(trend, "objects_trend")
     st.caption(PROVISIONAL_CAPTION)
+cases_below(filters, who, by_object_clicked, by_month_clicked)

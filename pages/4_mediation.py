@@ -10,7 +10,7 @@ from cpms_metrics.worklist import mediator_label
 from ui import data
 from ui.format import format_days
 from ui.page import page_setup
-from ui.panels.drilldown import drill_chart
+from ui.panels.drilldown import cases_below, drill_chart
 from ui.widgets import (
     PROVISIONAL_CAPTION,
     breakdown,
@@ -50,7 +50,7 @@ with left:
     st.subheader("Taux de saisine par mois")
     months = data.monthly(filters)
     monthly_rate = rate_chart(months, filters.months, filters.as_of, series, target=None)
-    drill_chart(monthly_rate.update_yaxes(title_text="Saisines"), "mediation_rates", filters, who)
+    by_month = drill_chart(monthly_rate.update_yaxes(title_text="Saisines"), "mediation_rates")
     st.caption(PROVISIONAL_CAPTION)
 with right:
     st.subheader("Taux de saisine par objet")
@@ -58,7 +58,8 @@ with right:
     names = object_vocabulary(tuple(objects["key"]))
     by_object = breakdown(objects, lambda v: label(names, v))
     by_label = breakdown_chart(by_object, "label", series, point_field="object")
-    drill_chart(by_label, "mediation_objects", filters, who)
+    by_object_clicked = drill_chart(by_label, "mediation_objects")
+cases_below(filters, who, by_month, by_object_clicked)
 
 left, right = st.columns(2)
 with left:

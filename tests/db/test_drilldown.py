@@ -16,6 +16,7 @@ from cpms_metrics.drilldown import (
     readable_point_cases,
 )
 from cpms_metrics.queries import STATUSES
+from cpms_metrics.worklist import to_csv_bytes
 from tests.db.test_worklist import AS_OF, store  # noqa: F401 - the fixture
 
 SCOPE = Scope(AS_OF, "cpms", "2025-01", "2025-12")
@@ -96,3 +97,11 @@ def test_a_request_or_a_case_not_yet_received_has_no_deadline(store: Store) -> N
 
 def test_the_form_offers_the_known_handlers(store: Store) -> None:  # noqa: F811
     assert known_handlers(store) == ["Anne", "Paul"]
+
+
+def test_the_cases_behind_a_point_download_for_french_excel(store: Store) -> None:  # noqa: F811
+    frame = point_cases(store, SCOPE, Point(month="2025-05"), limit=None)
+    lines = to_csv_bytes(readable_point_cases(frame)).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Référence;Reçue le;Canal;Objet;Gestionnaire;Échéance AR;")
+    assert lines[1].startswith("H;01/05/2025;E-mail;")
+    assert "01/08/2025" in lines[1]  # the mediator's referral
