@@ -4,7 +4,8 @@ and one paragraph for executives."""
 import streamlit as st
 
 from cpms_metrics.charts import rate_chart, volume_chart
-from cpms_metrics.definitions import OVERVIEW_HEADLINES, VIEWS
+from cpms_metrics.definitions import OVERVIEW_HEADLINES, REPEAT_HELP, REPEAT_LABEL, VIEWS
+from cpms_metrics.dysfunctions import count_repeat_complainants
 from ui import data
 from ui.format import count_noun, format_count, format_date, period_label
 from ui.narrative import executive_summary
@@ -51,6 +52,20 @@ if who.can("worklist"):
         icon=":material/arrow_forward:",
         query_params=filters.query_params(),
     )
+
+# ACPR 2024-R-02: members who complain again and again (a count; the list is the quality team's).
+repeat = count_repeat_complainants(data.store(), as_of=filters.as_of)
+repeat_text = (
+    f"**{REPEAT_LABEL}** : {count_noun(repeat, 'adhérent')} avec au moins deux réclamations en "
+    "12 mois"
+)
+if who.can("dysfunctions"):
+    st.page_link(
+        "pages/13_dysfonctionnements.py", label=repeat_text, icon=":material/group:",
+        query_params=filters.query_params(), help=REPEAT_HELP,
+    )  # fmt: skip
+else:
+    st.markdown(f":material/group: {repeat_text}", help=REPEAT_HELP)
 
 months = data.monthly(filters)
 left, right = st.columns(2)

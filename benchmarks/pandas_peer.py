@@ -21,6 +21,9 @@ MEDIATOR_BY_CARRIER = {
 }
 
 
+OUTCOMES = ("fondee", "partiellement_fondee", "non_fondee")
+
+
 def _rate(num: float, den: float) -> float | None:
     return float(num / den) if den else None
 
@@ -137,6 +140,21 @@ def kpis(
         "by_object": by_object,
         "by_month": sorted(breakdown(month, "month"), key=lambda r: r["month"]),
         **extra,
+        "outcome": _outcome(df, answer_done.notna()),
+    }
+
+
+def _outcome(df: pd.DataFrame, answered: pd.Series) -> dict[str, Any]:
+    """docs/regles.md §10: outcomes of the complaints of the period answered by the as-of date."""
+    outcome = df["outcome"][answered] if "outcome" in df else pd.Series(dtype=object)
+    counts = {key: int((outcome == key).sum()) for key in OUTCOMES}
+    founded = counts["fondee"] + counts["partiellement_fondee"]
+    amounts = df["redress_amount"][answered] if "redress_amount" in df else pd.Series([0.0])
+    return {
+        **counts,
+        "not_recorded": int(outcome.isna().sum()),
+        "founded_rate": _rate(founded, founded + counts["non_fondee"]),
+        "redress_total": round(float(amounts.fillna(0.0).sum()), 2),
     }
 
 

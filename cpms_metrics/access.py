@@ -55,6 +55,7 @@ PAGES: dict[str, str] = {
     "monthly_report": "Rapport mensuel",
     "import": "Import",
     "data_quality": "Qualité des données",
+    "dysfunctions": "Dysfonctionnements",
     "audit_log": "Journal d'audit",
     "definitions": "Définitions",
 }
@@ -109,6 +110,7 @@ ROLES: dict[str, Role] = {
              edit_cases=True, import_data=True, audit=True),
     )
 }  # fmt: skip
+DYSFUNCTION_EDITORS = frozenset(("qualite", "admin"))
 LOCAL_ROLE = ROLES["admin"]  # local mode: one person on their own computer
 
 
@@ -166,6 +168,11 @@ class Access:
     @property
     def may_edit_cases(self) -> bool:
         return self.role is not None and self.role.edit_cases
+
+    @property
+    def may_edit_dysfunctions(self) -> bool:
+        """The register of dysfunctions (ACPR 2024-R-02) is the quality team's: qualité, admin."""
+        return self.role is not None and self.role.name in DYSFUNCTION_EDITORS
 
     @property
     def may_import(self) -> bool:
@@ -535,6 +542,7 @@ ACTIONS: dict[str, str] = {
     "case_change": "Modification d'un dossier",
     "import": "Import",
     "mail": "Envoi d'un courriel",
+    "dysfunction_change": "Modification d'un dysfonctionnement",
 }
 
 

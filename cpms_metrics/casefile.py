@@ -21,12 +21,15 @@ from .fields import (
     DATE_COLUMNS,
     MEDIATOR_BY_CARRIER,
     NATURES,
+    OUTCOMES,
     RISK_CARRIERS,
+    cause_vocabulary,
     label,
     object_vocabulary,
 )
 from .formats import DASH, format_date
 from .schema import fetch_one
+from .settings import DEFAULT_CAUSE_LIST
 from .store import Store
 from .validation import mask_nir
 from .worklist import mediator_label
@@ -138,18 +141,23 @@ def day_text(value: Any) -> str:
     return DASH if day is None else format_date(day)
 
 
-def _vocabularies(objects: Sequence[str]) -> dict[str, Any]:
+def _vocabularies(objects: Sequence[str], causes: Sequence[str]) -> dict[str, Any]:
     return {
         "channel": CHANNELS,
         "response_channel": CHANNELS,
         "nature": NATURES,
         "object": object_vocabulary(tuple(objects)),
         "risk_carrier": RISK_CARRIERS,
+        "outcome": OUTCOMES,
+        "cause": cause_vocabulary(tuple(causes)),
     }
 
 
-def value_text(column: str, value: Any, objects: Sequence[str] = ()) -> str:
-    """A stored value in French: dates as JJ/MM/AAAA, codes as labels, the NIR masked."""
+def value_text(
+    column: str, value: Any, objects: Sequence[str] = (), causes: Sequence[str] = DEFAULT_CAUSE_LIST
+) -> str:
+    """A stored value in French: dates as JJ/MM/AAAA, codes as labels (`objects` and `causes`
+    the settings' lists), the NIR masked."""
     if missing(value) or value == "":
         return DASH
     if column in DATE_COLUMNS:
@@ -158,7 +166,9 @@ def value_text(column: str, value: Any, objects: Sequence[str] = ()) -> str:
         return mask_nir(str(value))
     if column == "mediator":
         return mediator_label(str(value))
-    vocabularies = _vocabularies(tuple(dict.fromkeys([*objects, str(value)])))
+    vocabularies = _vocabularies(
+        tuple(dict.fromkeys([*objects, str(value)])), tuple(dict.fromkeys([*causes, str(value)]))
+    )
     if column in vocabularies:
         return str(mask_nirs(label(vocabularies[column], str(value))))
     return str(mask_nirs(str(value)))

@@ -24,7 +24,7 @@ from .fields import (
 )
 from .ingest import LINE, RawExport, prepare, write_cases
 from .schema import fetch_one
-from .settings import POLICIES
+from .settings import DEFAULT_CAUSE_LIST, POLICIES
 from .store import Store
 from .validation import length_problems, required_problems
 
@@ -36,6 +36,11 @@ FOLLOW_UP_COLUMNS = (
     "mediator_referred_on",
     "mediator",
     "handler",
+    # ACPR 2024-R-02: recorded with the answer (docs/format-export.md).
+    "outcome",
+    "redress_amount",
+    "cause",
+    "dysfunction",
 )
 
 
@@ -55,13 +60,19 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _prepare_one(values: Mapping[str, Any], *, today: date, objects: tuple[str, ...]) -> Any:
+def _prepare_one(
+    values: Mapping[str, Any],
+    *,
+    today: date,
+    objects: tuple[str, ...],
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
+) -> Any:
     record = {column: _text(value) for column, value in values.items()}
     frame = pd.DataFrame({c: [v] for c, v in record.items()}, dtype=object)
     frame[LINE] = [1]
     headers = {c: COLUMN_BY_NAME[c].header for c in record}
     raw = RawExport(headers, [], frame_=frame)
-    prepared = prepare(raw, import_day=today, objects=objects)
+    prepared = prepare(raw, import_day=today, objects=objects, causes=causes)
     problems = {
         row["field"] or "Dossier": row["reason"] for row in prepared.rejections.to_dict("records")
     }
@@ -150,6 +161,7 @@ def update_case(
     today: date,
     at: datetime,
     objects: tuple[str, ...],
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
 ) -> int:
     """Record follow-up dates and channels on a case; returns how many fields changed.
 
@@ -165,8 +177,11 @@ def update_case(
     record = {c: current[c] for c in ("reference", "received_on", "channel", "nature", "object")}
     record["received_on"] = pd.Timestamp(record["received_on"]).date()
     record.update(changes)
-    prepared, problems = _prepare_one(record, today=today, objects=objects)
+    prepared, problems = _prepare_one(record, today=today, objects=objects, causes=causes)
     problems.update(length_problems(changes))
+    # A value the import would leave empty with a finding is refused here: the form shows why.
+    for finding in prepared.value_findings.to_dict("records"):
+        problems[COLUMN_BY_NAME[finding["field"]].header] = finding["message"]
     if problems:
         raise ValidationError(problems)
     with store.transaction() as cur:

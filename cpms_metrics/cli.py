@@ -159,6 +159,21 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="afficher les courriels sans les envoyer"
     )
 
+    rg = commands.add_parser(
+        "register", help="registre annuel des réclamations (XLSX, recommandation ACPR 2024-R-02)"
+    )
+    rg.add_argument("--db", type=Path, metavar="BASE", help=db_help)
+    rg.add_argument("--year", type=int, required=True, metavar="ANNÉE", help="année de réception")
+    rg.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="date d'arrêté (défaut : le 31 décembre de l'année, ou aujourd'hui pour l'année en "
+        "cours)",
+    )
+    rg.add_argument("--policy", choices=POLICIES, help=policy_help)
+    rg.add_argument("--out", type=Path, required=True, metavar="FICHIER", help="fichier .xlsx")
+
     sm = commands.add_parser("sample", help="générer un export d'exemple")
     sm.add_argument("--rows", type=int, default=3000, metavar="N", help="nombre de dossiers")
     sm.add_argument("--seed", type=int, default=20250101, metavar="N", help="graine du tirage")
@@ -203,6 +218,7 @@ def _import(args: argparse.Namespace) -> int:
             import_day=service_day(now, settings.timezone),
             imported_at=now,
             objects=settings.objects,
+            causes=settings.causes,
         )
         audit(
             store,
@@ -305,6 +321,36 @@ def _kpis(args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         _print_table(result)
+    return EXIT_OK
+
+
+def _register(args: argparse.Namespace) -> int:
+    from .register import default_as_of, export_register
+
+    settings = load_settings()
+    if args.db is not None and not args.db.exists():
+        raise CpmsError(f"Base introuvable : {args.db}.")
+    if args.out.suffix.lower() != ".xlsx":
+        raise CpmsError(f"Le registre s'écrit en XLSX : donnez un fichier .xlsx, pas {args.out}.")
+    if not 1900 <= args.year <= 2999:
+        raise CpmsError(f"Année invalide : {args.year}.")
+    as_of = args.as_of or default_as_of(args.year, service_day(_now(), settings.timezone))
+    store = open_store(args.db, settings)
+    try:
+        register, _ = export_register(
+            store,
+            year=args.year,
+            as_of=as_of,
+            policy=args.policy or settings.policy,
+            who="ligne de commande",
+            at=_now(),
+            objects=settings.objects,
+            causes=settings.causes,
+            out=args.out,
+        )
+    finally:
+        store.close()
+    print(f"Registre {args.year} écrit dans {args.out} : {len(register.rows)} réclamations.")
     return EXIT_OK
 
 
@@ -422,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
         "import": _import, "kpis": _kpis, "report": _report, "digest": _digest, "sample": _sample,
+        "register": _register,
     }  # fmt: skip
     try:
         code = handlers[args.command](args)

@@ -72,6 +72,22 @@ MISROUTED_HELP = (
 )
 
 
+# --- Outcome, causes, dysfunctions (ACPR 2024-R-02, docs/regles.md §10) -----------------------
+
+OUTCOME_SCOPE = "Réclamations reçues sur la période et répondues à la date d'arrêté"
+DYSFUNCTION_STATUS_LABELS = {"ouvert": "Ouvert", "en_cours": "En cours", "clos": "Clos"}
+RECURRENCE_HELP = (
+    "Pour un dysfonctionnement clos : les réclamations de même objet et de même cause reçues dans "
+    "les 3 mois avant sa clôture et dans les 3 mois après. Des réclamations après la clôture : "
+    "l'action corrective n'a peut-être pas suffi."
+)
+REPEAT_LABEL = "Réclamants récurrents"
+REPEAT_HELP = (
+    "Adhérents (même NIR, comparé dans la base et jamais affiché) ayant au moins deux "
+    "réclamations reçues dans les 12 mois qui précèdent la date d'arrêté."
+)
+
+
 # --- Figures ------------------------------------------------------------------------------------
 
 
@@ -172,8 +188,45 @@ FIGURES = {
             "Réclamations portées devant un médiateur dans les mois de la période (au plus tard "
             "à la date d'arrêté), quel que soit leur mois de réception.", rate=False, lower=True,
         ),
+        # ACPR 2024-R-02 (docs/regles.md §10): the outcome of the answered complaints.
+        _figure(
+            "outcome_fondee", "Réclamations fondées", ("outcome", "fondee"), "cohort",
+            f"{OUTCOME_SCOPE} dont la suite donnée est « Fondée ».", rate=False, lower=True,
+        ),
+        _figure(
+            "outcome_partiellement_fondee", "Réclamations partiellement fondées",
+            ("outcome", "partiellement_fondee"), "cohort",
+            f"{OUTCOME_SCOPE} dont la suite donnée est « Partiellement fondée ».", rate=False,
+            lower=True,
+        ),
+        _figure(
+            "outcome_non_fondee", "Réclamations non fondées", ("outcome", "non_fondee"), "cohort",
+            f"{OUTCOME_SCOPE} dont la suite donnée est « Non fondée ».", rate=False, lower=False,
+        ),
+        _figure(
+            "outcome_not_recorded", "Réponses sans suite enregistrée",
+            ("outcome", "not_recorded"), "cohort",
+            f"{OUTCOME_SCOPE} sans suite donnée enregistrée (ou non reconnue à l'import).",
+            rate=False, lower=True,
+        ),
+        _figure(
+            "founded_rate", "Taux de réclamations fondées", ("outcome", "founded_rate"), "cohort",
+            f"{OUTCOME_SCOPE} : (fondées + partiellement fondées) / (fondées + partiellement "
+            "fondées + non fondées) ; les réponses sans suite enregistrée n'entrent pas au "
+            "dénominateur ; sans dénominateur, pas de taux (« — »).", rate=True, lower=True,
+        ),
+        _figure(
+            "redress_total", "Gestes et indemnisations (€)", ("outcome", "redress_total"),
+            "cohort", f"{OUTCOME_SCOPE} : somme des montants accordés, en euros.", rate=False,
+            lower=True,
+        ),
     )
 }  # fmt: skip
+OUTCOME_FIGURES = tuple(
+    FIGURES[k]
+    for k in ("founded_rate", "outcome_fondee", "outcome_partiellement_fondee",
+              "outcome_non_fondee", "outcome_not_recorded", "redress_total")
+)  # fmt: skip
 
 # The overview's five cards, and the five figures the monthly report leads with.
 OVERVIEW_HEADLINES = tuple(

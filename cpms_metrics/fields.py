@@ -23,7 +23,7 @@ class Column:
     name: str
     header: str  # the French header of the export
     required: bool = False
-    kind: str = "text"  # text | date | enum
+    kind: str = "text"  # text | date | enum | amount
     aliases: tuple[str, ...] = ()
 
 
@@ -55,10 +55,23 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("mediator", "Médiateur", kind="enum"),
     Column("handler", "Gestionnaire", aliases=("Chargé de dossier",)),
+    # ACPR 2024-R-02: what the answer found, the redress granted, the root cause, the dysfunction.
+    Column("outcome", "Suite donnée", kind="enum", aliases=("Issue", "Résultat", "Bien-fondé")),
+    Column(
+        "redress_amount",
+        "Geste / indemnisation",
+        kind="amount",
+        aliases=("Geste commercial", "Indemnisation", "Montant du geste", "Montant accordé"),
+    ),
+    Column("cause", "Cause", kind="enum", aliases=("Cause racine", "Cause de la réclamation")),
+    Column("dysfunction", "Dysfonctionnement", aliases=("Identifiant du dysfonctionnement",)),
 )
 COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
 CANONICAL = tuple(c.name for c in COLUMNS)
 DATE_COLUMNS = tuple(c.name for c in COLUMNS if c.kind == "date")
+AMOUNT_COLUMNS = tuple(c.name for c in COLUMNS if c.kind == "amount")
+# The optional columns of ACPR 2024-R-02 (docs/format-export.md), stored since schema version 7.
+OUTCOME_COLUMNS = ("outcome", "redress_amount", "cause", "dysfunction")
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 
 # Header key -> canonical name. A canonical name, a French header or an alias all match.
@@ -119,6 +132,27 @@ MEDIATOR_ADDRESSES = {
         "Médiateur de la Mutualité française (coordonnées auprès de la mutuelle)"
     ),
 }
+OUTCOMES = {
+    "fondee": ("Fondée", ("Fondé", "Justifiée")),
+    "partiellement_fondee": (
+        "Partiellement fondée",
+        ("Partiellement fondé", "En partie fondée", "Partiellement justifiée", "Partielle"),
+    ),
+    "non_fondee": ("Non fondée", ("Non fondé", "Injustifiée", "Rejetée")),
+}
+FOUNDED_OUTCOMES = ("fondee", "partiellement_fondee")
+DEFAULT_CAUSES = {
+    "erreur_gestion": ("Erreur de gestion", ("Erreur de traitement", "Erreur")),
+    "delai_traitement": ("Délai de traitement", ("Retard", "Délai", "Lenteur")),
+    "information_insuffisante": (
+        "Information insuffisante",
+        ("Défaut d'information", "Manque d'information", "Information"),
+    ),
+    "defaut_outil": ("Défaut d'outil", ("Outil", "Informatique", "Bug", "Anomalie informatique")),
+    "garanties_contrat": ("Garanties du contrat", ("Contrat", "Garanties", "Hors garantie")),
+    "tiers": ("Tiers", ("Partenaire", "Prestataire", "Délégataire")),
+    "autre": ("Autre", ("Divers", "Autres")),
+}
 WRITTEN_CHANNELS = ("email", "courrier")
 COMPLAINT = "reclamation"
 
@@ -129,6 +163,13 @@ def object_vocabulary(objects: tuple[str, ...]) -> Vocabulary:
     """The objects of the `objects` setting, with labels and synonyms for the known ones."""
     return {
         key: DEFAULT_OBJECTS.get(key, (key.replace("_", " ").capitalize(), ())) for key in objects
+    }
+
+
+def cause_vocabulary(causes: tuple[str, ...]) -> Vocabulary:
+    """The causes of the `causes` setting, with labels and synonyms for the known ones."""
+    return {
+        key: DEFAULT_CAUSES.get(key, (key.replace("_", " ").capitalize(), ())) for key in causes
     }
 
 

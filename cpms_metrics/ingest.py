@@ -30,6 +30,7 @@ import pyarrow as pa
 from .deadlines import Calendar
 from .errors import ImportFileError
 from .fields import (
+    AMOUNT_COLUMNS,
     CANONICAL,
     CHANNELS,
     COLUMN_BY_NAME,
@@ -37,15 +38,18 @@ from .fields import (
     HEADER_KEYS,
     MEDIATORS,
     NATURES,
+    OUTCOMES,
     REQUIRED,
     RISK_CARRIERS,
     Vocabulary,
+    cause_vocabulary,
     fold,
     object_vocabulary,
     value_keys,
 )
 from .quality import compute_findings, store_findings
 from .schema import DUE_COLUMNS, Cursor, fetch_one
+from .settings import DEFAULT_CAUSE_LIST
 from .store import Store, add_due_dates, refresh_due_dates, scratch_folder, scratch_prefix
 from .validation import EARLIEST_DATE, early_date_problem, mask_nirs_in
 
@@ -795,6 +799,8 @@ _UNKNOWN = {
     "response_channel": "Canal de réponse non reconnu",
     "risk_carrier": "Porteur de risque non reconnu",
     "mediator": "Médiateur non reconnu",
+    "outcome": "Suite donnée non reconnue",
+    "cause": "Cause non reconnue",
 }
 _CHRONOLOGY = (
     ("sent_on", ">", "Date d'envoi postérieure à la date de réception"),
@@ -823,6 +829,30 @@ def parse_date(text: str) -> date | None:
 def _readable(text: str) -> date | None:
     try:
         return parse_date(text)
+    except ValueError:
+        return None
+
+
+_AMOUNT = re.compile(r"[+-]?(\d{1,3}([ .\u00a0\u202f]\d{3})+|\d+)([.,]\d{1,2})?")
+
+
+def parse_amount(text: str) -> float | None:
+    """An amount in euros as a French or an English export writes it: `1 234,56`, `1234.56`,
+    `1.234,56`, `120 €`; None when empty. Raises ValueError for anything else."""
+    text = text.strip().removesuffix("€").removesuffix("EUR").strip()
+    if not text:
+        return None
+    if not _AMOUNT.fullmatch(text):
+        raise ValueError(text)
+    parts = re.split(r"[.,](?=\d{1,2}$)", text)
+    whole = re.sub(r"[ .\u00a0\u202f]", "", parts[0])
+    decimals = parts[1] if len(parts) > 1 else ""
+    return round(float(f"{whole}.{decimals or '0'}"), 2)
+
+
+def _amount(text: str) -> float | None:
+    try:
+        return parse_amount(text)
     except ValueError:
         return None
 
@@ -858,8 +888,12 @@ class Prepared:
         return replace(self, accepted=table)
 
 
-def _vocabularies(objects: tuple[str, ...]) -> dict[str, Vocabulary]:
+def _vocabularies(
+    objects: tuple[str, ...], causes: tuple[str, ...] = DEFAULT_CAUSE_LIST
+) -> dict[str, Vocabulary]:
     return {
+        "outcome": OUTCOMES,
+        "cause": cause_vocabulary(causes),
         "channel": CHANNELS,
         "response_channel": CHANNELS,
         "nature": NATURES,
@@ -884,6 +918,7 @@ def prepare(
     objects: tuple[str, ...],
     file_name: str = "",
     sha256: str = "",
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
 ) -> Prepared:
     """Normalise every value and sort the rows, in an in-memory DuckDB; `import_day` bounds
     every date. Per distinct value, Python parses dates and matches enumerated values.
@@ -891,7 +926,9 @@ def prepare(
     try:
         with _scratch_connection() as con:
             _materialise(con, raw)
-            prepared = _prepare(con, raw, import_day, objects, file_name, sha256 or raw.sha256)
+            prepared = _prepare(
+                con, raw, import_day, objects, file_name, sha256 or raw.sha256, causes
+            )
             prepared.accepted = con.sql("SELECT * FROM accepted").to_arrow_table()
             return prepared
     finally:
@@ -905,9 +942,11 @@ def _prepare(
     objects: tuple[str, ...],
     file_name: str,
     sha256: str,
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
 ) -> Prepared:
     present = [c for c in CANONICAL if c in raw.headers]
-    vocabularies = _vocabularies(objects)
+    vocabularies = _vocabularies(objects, causes)
+    amounts = [c for c in present if c in AMOUNT_COLUMNS]
     dates = [c for c in present if c in DATE_COLUMNS]
     enums = [c for c in present if c in vocabularies]
 
@@ -924,6 +963,18 @@ def _prepare(
         con.register("day_map_frame", day_map)
         con.execute("CREATE TEMP TABLE day_map AS SELECT text, day::DATE AS day FROM day_map_frame")
         con.unregister("day_map_frame")
+    for column in amounts:  # each distinct spelling read once, as dates are
+        texts = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM raw").fetchall()]
+        amount_map = pd.DataFrame(
+            [(t, _amount(t)) for t in texts if t is not None and _amount(t) is not None],
+            columns=["text", "amount"],
+        ).astype({"text": object, "amount": "float64"})
+        con.register(f"amount_{column}_frame", amount_map)
+        con.execute(
+            f"CREATE TEMP TABLE amount_{column} AS SELECT text, amount::DOUBLE AS amount "
+            f"FROM amount_{column}_frame"
+        )
+        con.unregister(f"amount_{column}_frame")
     for column in enums:
         keys = value_keys(vocabularies[column])
         texts = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM raw").fetchall()]
@@ -959,6 +1010,9 @@ def _prepare(
         elif c in vocabularies:
             cells.append(f"m_{c}.value AS v_{c}")
             joins.append(f"LEFT JOIN map_{c} m_{c} ON m_{c}.text = r.{c}")
+        elif c in amounts:  # a negative amount is no amount: stored empty, with a finding
+            cells.append(f"CASE WHEN a_{c}.amount >= 0 THEN a_{c}.amount END AS v_{c}")
+            joins.append(f"LEFT JOIN amount_{c} a_{c} ON a_{c}.text = r.{c}")
     con.execute(
         f"CREATE TEMP TABLE t AS SELECT r.{LINE}, r._width, {', '.join(cells)} "
         f"FROM raw r {' '.join(joins)}"
@@ -967,7 +1021,9 @@ def _prepare(
     con.execute("DROP TABLE IF EXISTS raw_rows")
     con.execute("DROP TABLE IF EXISTS raw_csv")
     texts_as_values = "".join(
-        f", {c} AS v_{c}" for c in present if c not in DATE_COLUMNS and c not in vocabularies
+        f", {c} AS v_{c}"
+        for c in present
+        if c not in DATE_COLUMNS and c not in vocabularies and c not in amounts
     )
     con.execute(f"CREATE TEMP VIEW n AS SELECT *{texts_as_values} FROM t")
 
@@ -1095,6 +1151,18 @@ def _prepare(
         for c in enums
         if not COLUMN_BY_NAME[c].required
     ]
+    unknown += [
+        f"""SELECT reference, 'valeur_inconnue' AS kind, '{c}' AS field, {c} AS value,
+               {
+            _quote(
+                COLUMN_BY_NAME[c].header + " illisible ou négatif, laissé vide "
+                "(un montant positif en euros est attendu, par ex. 1 234,56)"
+            )
+        } AS message
+            FROM n ANTI JOIN dropped USING ({LINE})
+            WHERE {c} IS NOT NULL AND v_{c} IS NULL"""
+        for c in amounts
+    ]
     value_findings = (
         con.execute(" UNION ALL ".join(unknown)).df()
         if unknown
@@ -1105,14 +1173,15 @@ def _prepare(
     # The rows to load are `t` itself, without the dropped rows and the text read from: no copy.
     if dropped:
         con.execute(f"DELETE FROM t WHERE {LINE} IN (SELECT {LINE} FROM dropped)")
-    for column in (LINE, "_width", *(c for c in present if c in DATE_COLUMNS or c in enums)):
+    typed = [c for c in present if c in DATE_COLUMNS or c in enums or c in amounts]
+    for column in (LINE, "_width", *typed):
         con.execute(f"ALTER TABLE t DROP COLUMN {column}")
     for column in present:
-        if column in DATE_COLUMNS or column in enums:
+        if column in typed:
             con.execute(f"ALTER TABLE t RENAME COLUMN v_{column} TO {column}")
     con.execute("ALTER TABLE t RENAME TO accepted")
     for table in ("day_map", "problems", "repeated", "dropped", "line_offsets", "blank_offsets",
-                  *(f"map_{c}" for c in enums)):  # fmt: skip
+                  *(f"map_{c}" for c in enums), *(f"amount_{c}" for c in amounts)):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return Prepared(
         file_name=file_name,
@@ -1487,9 +1556,15 @@ def _load(
     return _report(prepared, written, import_id)
 
 
-def read_and_prepare(path: Path, *, import_day: date, objects: tuple[str, ...]) -> Prepared:
+def read_and_prepare(
+    path: Path,
+    *,
+    import_day: date,
+    objects: tuple[str, ...],
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
+) -> Prepared:
     raw = read_export(path)
-    return prepare(raw, import_day=import_day, objects=objects, file_name=path.name)
+    return prepare(raw, import_day=import_day, objects=objects, file_name=path.name, causes=causes)
 
 
 def import_file(
@@ -1499,6 +1574,7 @@ def import_file(
     import_day: date,
     imported_at: datetime,
     objects: tuple[str, ...],
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
 ) -> ImportReport:
     """Read, check and load one export in one transaction of the store's own connection (the
     rows are read once and never leave DuckDB); raises ImportFileError, the database unchanged,
@@ -1508,7 +1584,7 @@ def import_file(
     def attempt() -> ImportReport:
         with store.transaction() as cur:
             raw.materialise(cur)
-            prepared = _prepare(cur, raw, import_day, objects, path.name, raw.sha256)
+            prepared = _prepare(cur, raw, import_day, objects, path.name, raw.sha256, causes)
             return _load(cur, prepared, imported_at=imported_at, calendar=store.calendar)
 
     try:

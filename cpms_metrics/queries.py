@@ -15,11 +15,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import CpmsError
+from .fields import FOUNDED_OUTCOMES, OUTCOMES
 from .months import month_end, next_month, parse_month
 from .settings import POLICIES
 from .store import Store
 
 STATUSES = ("on_time", "late", "overdue", "pending")
+NO_CAUSE = "non_renseignee"
+# ACPR 2024-R-02 (rules §10): the outcome of the complaints answered by the as-of date.
+OUTCOME_KEYS = (*OUTCOMES, "not_recorded")
 
 # Dimensions a breakdown may group by: allow-listed, never taken from user text.
 DIMENSIONS = {
@@ -29,6 +33,7 @@ DIMENSIONS = {
     "mediator": "effective_mediator",
     "risk_carrier": "coalesce(risk_carrier, 'inconnu')",
     "handler": "coalesce(handler, 'non attribué')",
+    "cause": f"coalesce(cause, '{NO_CAUSE}')",
 }
 
 
@@ -102,6 +107,15 @@ _COUNTS = ",\n".join(
              AND response_channel IS NOT NULL) AS written_answered""",
         """count_if(is_complaint AND channel IN ('email', 'courrier')
              AND answer_done_on IS NOT NULL AND response_channel = channel) AS same_channel""",
+        *(
+            f"count_if(is_complaint AND answer_done_on IS NOT NULL AND outcome = '{outcome}')"
+            f" AS outcome_{outcome}"
+            for outcome in OUTCOMES
+        ),
+        """count_if(is_complaint AND answer_done_on IS NOT NULL AND outcome IS NULL)
+             AS outcome_not_recorded""",
+        """coalesce(sum(redress_amount) FILTER (WHERE is_complaint AND answer_done_on IS NOT NULL),
+             0)::DOUBLE AS redress_total""",
     ]
 )
 COUNT_COLUMNS = (
@@ -109,6 +123,7 @@ COUNT_COLUMNS = (
     "ack_on_time", "ack_late", "ack_overdue", "ack_pending",
     "response_on_time", "response_late", "response_overdue", "response_pending",
     "escalated", "written_answered", "same_channel",
+    *(f"outcome_{key}" for key in OUTCOME_KEYS),
 )  # fmt: skip
 # Median and 90th percentile (linear interpolation), over complaints done by the as-of date.
 _QUANTILES = """
@@ -125,6 +140,20 @@ def rate(numerator: int, denominator: int) -> float | None:
 def compliance_rate(row: Mapping[Any, Any], prefix: str) -> float | None:
     on_time = row[f"{prefix}_on_time"]
     return rate(on_time, on_time + row[f"{prefix}_late"] + row[f"{prefix}_overdue"])
+
+
+def founded_rate(row: Mapping[Any, Any]) -> float | None:
+    """(Fondée + partiellement fondée) / (those + non fondée); None without an outcome."""
+    founded = sum(int(row[f"outcome_{key}"]) for key in FOUNDED_OUTCOMES)
+    return rate(founded, founded + int(row["outcome_non_fondee"]))
+
+
+def outcome_block(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """The `outcome` block of `kpis` from a row of counts."""
+    block: dict[str, Any] = {key: int(row[f"outcome_{key}"]) for key in OUTCOME_KEYS}
+    block["founded_rate"] = founded_rate(row)
+    block["redress_total"] = round(float(row["redress_total"] or 0.0), 2)
+    return block
 
 
 def _as_float(value: Any) -> float | None:
@@ -182,6 +211,9 @@ def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     frame["response_compliance_rate"] = [compliance_rate(r, "response") for r in records]
     frame["escalation_rate"] = [rate(r["escalated"], r["complaints"]) for r in records]
     frame["same_channel_rate"] = [rate(r["same_channel"], r["written_answered"]) for r in records]
+    if "outcome_non_fondee" in frame.columns:
+        frame["founded_rate"] = [founded_rate(r) for r in records]
+        frame["redress_total"] = frame["redress_total"].fillna(0.0).astype("float64").round(2)
     return frame
 
 
@@ -297,7 +329,7 @@ def kpis(
         ).df()
         quantiles = cur.execute(f"SELECT {_QUANTILES} FROM ({cases})", params).df()
     backlog, due = backlog_and_due(store, scope)
-    counts = list(COUNT_COLUMNS)
+    counts = [*COUNT_COLUMNS, "redress_total"]
     grain["month"] = pd.to_datetime(grain["cohort_month"]).dt.strftime("%Y-%m")
     total = _with_quantiles(
         _with_rates(pd.DataFrame([grain[counts].sum().to_dict()]).join(quantiles))
@@ -340,6 +372,7 @@ def kpis(
         "by_month": entries(months, "month"),
         "backlog": backlog,
         "due": due,
+        "outcome": outcome_block(total),
     }
 
 

@@ -283,6 +283,11 @@ class _Draws:
     description: _Codes
     attachments: _Codes
     handler: _Codes
+    # ACPR 2024-R-02, drawn from their own stream: the columns above keep their values.
+    outcome: _Codes  # -1: not recorded (and every case not answered as of `end`)
+    redress_cents: _Codes  # -1: no amount
+    cause: _Codes
+    dysfunction: _Codes  # -1: none; k: DYS-00k
 
     def __len__(self) -> int:
         return len(self.received)
@@ -295,8 +300,9 @@ def _choice(rng: np.random.Generator, weights: Any, size: int) -> _Codes:
 
 def _draw(rows: int, seed: int, end: date, years: float) -> _Draws:
     # One stream per concern: a change to one part leaves the draws of the others as they were.
-    rng_dates, rng_kind, rng_flow, rng_people, rng_contact, rng_text, rng_spelling = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)
+    # spawn(8)'s first seven children are spawn(7)'s: the outcome stream changed nothing else.
+    rng_dates, rng_kind, rng_flow, rng_people, rng_contact, rng_text, rng_spelling, rng_outcome = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)
     )
     last = end.toordinal() - _EPOCH
     received, channel = _draw_dates(rng_dates, rows, last, years)
@@ -305,6 +311,7 @@ def _draw(rows: int, seed: int, end: date, years: float) -> _Draws:
     # References number the cases of each year of receipt in order: REC-2025-000123.
     year = received.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     sequence = (np.arange(rows) - np.searchsorted(year, year, side="left") + 1).astype(np.int32)
+    outcome = _draw_outcome(rng_outcome, nature, obj, flow["responded"])
     spelling = _draw_spelling(
         rng_spelling,
         {
@@ -314,6 +321,8 @@ def _draw(rows: int, seed: int, end: date, years: float) -> _Draws:
             "risk_carrier": carrier,
             "response_channel": flow["response_channel"],
             "mediator": flow["mediator"],
+            "outcome": outcome["outcome"],  # last: the spellings above are drawn as before
+            "cause": outcome["cause"],
         },
     )
     return _Draws(
@@ -329,7 +338,39 @@ def _draw(rows: int, seed: int, end: date, years: float) -> _Draws:
         **_draw_people(rng_people, rows),
         **_draw_contact(rng_contact, rows),
         **_draw_text(rng_text, channel, nature, obj),
+        **outcome,
     )
+
+
+_OUTCOME_SHARE = (0.3, 0.2, 0.45, 0.05)  # fondée, partiellement, non fondée, not recorded
+_CAUSE_SHARE = (0.3, 0.25, 0.15, 0.1, 0.1, 0.05, 0.05)
+_DYSFUNCTIONS = 9
+
+
+def _draw_outcome(
+    rng: np.random.Generator, nature: _Codes, obj: _Codes, responded: _Codes
+) -> dict[str, _Codes]:
+    """What the answer found, the redress, the cause and sometimes a dysfunction: on answered
+    complaints only."""
+    rows = len(nature)
+    answered = (nature == _COMPLAINT) & (responded >= 0)
+    outcome = _choice(rng, _OUTCOME_SHARE, rows).astype(np.int16)
+    outcome = np.where(answered & (outcome < 3), outcome, _MISSING).astype(np.int16)
+    founded = outcome >= 0
+    founded &= outcome <= 1
+    paid = founded & (rng.random(rows) < 0.5)
+    cents = np.floor(1000 + 49000 * rng.random(rows) ** 2).astype(np.int64)
+    cents = np.where(rng.random(rows) < 0.3, cents // 100 * 100, cents)  # round euros too
+    cause = _choice(rng, _CAUSE_SHARE, rows)
+    cause = np.where(answered & (rng.random(rows) < 0.9), cause, _MISSING).astype(np.int16)
+    dysfunction = 1 + (obj.astype(np.int64) * 2 + rng.integers(0, 2, rows)) % _DYSFUNCTIONS
+    linked = founded & (rng.random(rows) < 0.03)
+    return {
+        "outcome": outcome,
+        "redress_cents": np.where(paid, cents, _MISSING),
+        "cause": cause,
+        "dysfunction": np.where(linked, dysfunction, _MISSING).astype(np.int16),
+    }
 
 
 def _draw_dates(
@@ -589,6 +630,8 @@ _VOCABULARIES: dict[str, fields.Vocabulary] = {
     "risk_carrier": fields.RISK_CARRIERS,
     "response_channel": fields.CHANNELS,
     "mediator": fields.MEDIATORS,
+    "outcome": fields.OUTCOMES,
+    "cause": fields.DEFAULT_CAUSES,
 }
 
 
@@ -642,6 +685,7 @@ _COMPANY_TABLE = _table(_COMPANIES)
 _DESCRIPTION_TABLE = _table(t for texts in _DESCRIPTIONS.values() for t in texts)
 _ATTACHMENT_TABLE = _table(_ATTACHMENTS)
 _HANDLER_TABLE = _table(_HANDLERS)
+_DYSFUNCTION_TABLE = _table(f"DYS-{i:03d}" for i in range(_DYSFUNCTIONS + 1))
 _STREET_TABLE = _table(_STREETS)
 _COMPLEMENT_TABLE = _table(_COMPLEMENTS)
 _CITY_TABLE = _table(_CITIES)
@@ -708,6 +752,10 @@ class _Renderer:
             "mediator_referred_on": self._date(d.referred[rows]),
             "mediator": self._enum("mediator", d.mediator[rows], rows),
             "handler": _lookup(_HANDLER_TABLE, d.handler[rows]),
+            "outcome": self._enum("outcome", d.outcome[rows], rows),
+            "redress_amount": self._amount(d.redress_cents[rows]),
+            "cause": self._enum("cause", d.cause[rows], rows),
+            "dysfunction": _lookup(_DYSFUNCTION_TABLE, d.dysfunction[rows]),
         }
         return pa.table([cells[c] for c in fields.CANONICAL], names=self.headers)
 
@@ -720,6 +768,16 @@ class _Renderer:
         if width > 1:
             value = value * width + self.d.spelling[column][rows]
         return _lookup(table, np.where(codes < 0, _MISSING, value))
+
+    def _amount(self, cents: _Codes) -> _Cells:
+        """`123,45` in the French export, `123.45` in the canonical one."""
+        cents = cents.astype(np.int64)
+        amount = _concat(
+            _lookup(_NUMBERS, np.maximum(cents, 0) // 100),
+            "." if self.canonical else ",",
+            _digits(np.maximum(cents, 0), _DIGITS2, 100),
+        )
+        return _blank(amount, cents < 0)
 
     def _reference(self, rows: slice) -> _Cells:
         year = self.d.received[rows].astype("datetime64[D]").astype("datetime64[Y]")

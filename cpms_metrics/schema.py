@@ -11,15 +11,29 @@ from typing import Any
 
 import duckdb
 
-from .fields import CANONICAL, DATE_COLUMNS, MEDIATOR_BY_CARRIER, UNKNOWN_MEDIATOR
+from .fields import (
+    AMOUNT_COLUMNS,
+    CANONICAL,
+    DATE_COLUMNS,
+    MEDIATOR_BY_CARRIER,
+    OUTCOME_COLUMNS,
+    UNKNOWN_MEDIATOR,
+)
 
 Cursor = duckdb.DuckDBPyConnection
 DUE_COLUMNS = ("ack_due_cpms", "answer_due_cpms", "ack_due_acpr", "answer_due_acpr")
 
+
+def _sql_type(name: str) -> str:
+    return "DATE" if name in DATE_COLUMNS else "DOUBLE" if name in AMOUNT_COLUMNS else "VARCHAR"
+
+
+# The columns of version 1; those added later come with their own migration.
 _COMPLAINT_COLUMNS = ",\n    ".join(
-    f"{name} {'DATE' if name in DATE_COLUMNS else 'VARCHAR'}"
+    f"{name} {_sql_type(name)}"
     + (" NOT NULL" if name in ("reference", "received_on", "channel", "nature", "object") else "")
     for name in CANONICAL
+    if name not in OUTCOME_COLUMNS
 )
 
 
@@ -116,6 +130,32 @@ def _v6(cur: Cursor) -> None:
         cur.execute(f"SET TimeZone = '{session_zone}'")
 
 
+def _v7(cur: Cursor) -> None:
+    # ACPR 2024-R-02: outcome, redress and root cause of a complaint; the register of
+    # dysfunctions with their corrective actions, and the history of their changes.
+    for name in OUTCOME_COLUMNS:
+        cur.execute(f"ALTER TABLE complaints ADD COLUMN IF NOT EXISTS {name} {_sql_type(name)}")
+    cur.execute("""
+        CREATE TABLE dysfunctions (
+            identifier VARCHAR PRIMARY KEY,
+            title VARCHAR NOT NULL,
+            object VARCHAR,
+            cause VARCHAR,
+            detected_on DATE NOT NULL,
+            owner VARCHAR,
+            action VARCHAR,
+            action_due DATE,
+            status VARCHAR NOT NULL,        -- ouvert | en_cours | clos
+            closed_on DATE,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE dysfunction_history (
+            identifier VARCHAR, changed_at TIMESTAMPTZ, who VARCHAR, action VARCHAR,
+            field VARCHAR, old_value VARCHAR, new_value VARCHAR
+        );
+    """)
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     _v1,
     _v2,
@@ -123,6 +163,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     _v4,
     _v5,
     _v6,
+    _v7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

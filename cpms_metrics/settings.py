@@ -122,6 +122,23 @@ def _objects(raw: str) -> tuple[str, ...]:
     return keys
 
 
+def _causes(raw: str) -> tuple[str, ...]:
+    from .fields import DEFAULT_CAUSES, fold, value_keys
+
+    known = value_keys(DEFAULT_CAUSES)  # a known cause may be written by its label too
+    keys = tuple(
+        dict.fromkeys(known.get(fold(part), fold(part)) for part in raw.split(",") if fold(part))
+    )
+    if not keys:
+        raise ValueError("la liste des causes est vide")
+    return keys
+
+
+DEFAULT_CAUSE_LIST = (
+    "erreur_gestion", "delai_traitement", "information_insuffisante", "defaut_outil",
+    "garanties_contrat", "tiers", "autre",
+)  # fmt: skip
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("db_path", "CPMS_DB", "data/cpms.duckdb", "Chemin du fichier DuckDB.", Path),
     Setting(
@@ -154,6 +171,14 @@ SETTINGS: tuple[Setting, ...] = (
         "adhesion,resiliation,cotisation,remboursement,autre",
         "Objets de réclamation acceptés, séparés par des virgules.",
         _objects,
+    ),
+    Setting(
+        "causes",
+        "CPMS_CAUSES",
+        ",".join(DEFAULT_CAUSE_LIST),
+        "Causes de réclamation acceptées (colonne « Cause », recommandation ACPR 2024-R-02), "
+        "séparées par des virgules ; une cause connue peut s'écrire par son libellé.",
+        _causes,
     ),
     Setting(
         "memory_limit",
@@ -252,6 +277,7 @@ class Settings:
     holiday_region: str = "metropole"
     extend_to_working_day: bool = False
     objects: tuple[str, ...] = ("adhesion", "resiliation", "cotisation", "remboursement", "autre")
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST
     memory_limit: str = "1GB"
     roles_file: Path | None = None
     smtp_host: str = ""

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .ingest import ImportReport, Prepared, load, preview, read_and_prepare
+from .settings import DEFAULT_CAUSE_LIST
 from .store import Store, scratch_prefix
 
 UPLOAD_TYPES = ["csv", "xlsx", "parquet"]
@@ -32,10 +33,17 @@ def upload_key(name: str, content: bytes) -> str:
 
 
 def check_upload(
-    store: Store, name: str, content: bytes, *, today: date, objects: tuple[str, ...]
+    store: Store,
+    name: str,
+    content: bytes,
+    *,
+    today: date,
+    objects: tuple[str, ...],
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
 ) -> UploadCheck:
     """Read and check an uploaded export (its suffix says its format) and preview its loading;
-    raises ImportFileError when the file cannot be used."""
+    `objects` and `causes` are the settings' lists. Raises ImportFileError when the file cannot
+    be used."""
     file_name = Path(name).name
     if file_name in ("", ".", ".."):
         file_name = "export.csv"
@@ -43,7 +51,7 @@ def check_upload(
         # The file keeps its own name: the import log shows it.
         path = Path(folder) / file_name
         path.write_bytes(content)
-        prepared = read_and_prepare(path, import_day=today, objects=objects)
+        prepared = read_and_prepare(path, import_day=today, objects=objects, causes=causes)
     version = store.data_version()
     return UploadCheck(upload_key(name, content), prepared, preview(store, prepared), version)
 

@@ -314,6 +314,7 @@ MAX_LENGTH: dict[str, int] = {
     "company": SHORT_TEXT_MAX,
     "description": DESCRIPTION_MAX,
     "handler": SHORT_TEXT_MAX,
+    "dysfunction": SHORT_TEXT_MAX,
 }
 
 

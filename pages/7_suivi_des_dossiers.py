@@ -13,7 +13,7 @@ from cpms_metrics import CpmsError, casefile
 from cpms_metrics.access import PersonalData, redact, redact_case
 from cpms_metrics.cases import FOLLOW_UP_COLUMNS, update_case
 from cpms_metrics.errors import ValidationError
-from cpms_metrics.fields import CHANNELS, MEDIATORS, NATURES, label
+from cpms_metrics.fields import CHANNELS, MEDIATORS, NATURES, OUTCOMES, cause_vocabulary, label
 from cpms_metrics.validation import MAX_LENGTH, length_help
 from ui import auth, clock, data
 from ui.format import format_count, md
@@ -139,8 +139,9 @@ def record() -> None:
         return
     try:
         update_case(
-            data.store(), reference, changes, today=clock.today(now), at=now, objects=objects
-        )
+            data.store(), reference, changes, today=clock.today(now), at=now, objects=objects,
+            causes=data.settings().causes,
+        )  # fmt: skip
     except ValidationError as exc:
         state["suivi_problems"] = {reference: exc.problems}
     except CpmsError as exc:
@@ -191,6 +192,21 @@ with follow_up, st.form(f"suivi_{case_key}", enter_to_submit=False):
         max_chars=MAX_LENGTH["handler"],
         help=f"{panel.FOLLOW_UP_HELP['handler']} {length_help('handler')}",
     )  # fmt: skip
+    st.markdown("###### :material/gavel: Suite donnée (recommandation ACPR 2024-R-02)")
+    choice("outcome", OUTCOMES)
+    st.number_input(
+        casefile.header("redress_amount"), min_value=0.0, step=10.0, format="%.2f",
+        value=case.get("redress_amount"), key=prefix + "redress_amount",
+        help=panel.FOLLOW_UP_HELP["redress_amount"],
+    )  # fmt: skip
+    field_problem(problems, "redress_amount")
+    choice("cause", cause_vocabulary(data.settings().causes))
+    st.text_input(
+        casefile.header("dysfunction"), value=case.get("dysfunction") or "",
+        key=prefix + "dysfunction", max_chars=MAX_LENGTH["dysfunction"],
+        help=f"{panel.FOLLOW_UP_HELP['dysfunction']} {length_help('dysfunction')}",
+    )  # fmt: skip
+    field_problem(problems, "dysfunction")
     if problems:
         problems_summary(problems, FOLLOW_UP_COLUMNS, "Le suivi")
     st.form_submit_button("Enregistrer le suivi", type="primary", icon=":material/save:",

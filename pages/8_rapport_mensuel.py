@@ -9,8 +9,9 @@ import streamlit as st
 from cpms_metrics import CpmsError, definitions, report
 from cpms_metrics.definitions import POLICY_RULES, REPORT_HEADLINES, VIEW_HELP, VIEWS, Figure
 from cpms_metrics.months import month_end, parse_month
+from cpms_metrics.register import build_register, default_as_of, register_bytes
 from cpms_metrics.settings import POLICIES
-from ui import clock, data
+from ui import auth, clock, data
 from ui.format import POLICY_LABELS, format_count, format_date, format_rate, month_label
 from ui.page import page_setup
 from ui.widgets import chart, no_data, small_table
@@ -75,6 +76,24 @@ with st.container(horizontal=True, vertical_alignment="center"):
         "Classeur XLSX", xlsx, monthly.file_name(".xlsx"), on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:", help="Une feuille par tableau, nombres et dates réels.",
+    )  # fmt: skip
+    year = parse_month(month).year
+    register_as_of = default_as_of(year, clock.today())
+    st.download_button(
+        f"Registre {year} (XLSX)",
+        auth.audited_export(
+            lambda: register_bytes(build_register(
+                store, year=year, as_of=register_as_of, policy=policy,
+                objects=data.settings().objects, causes=data.settings().causes,
+            )),
+            f"Registre des réclamations {year} (XLSX, arrêté au {format_date(register_as_of)})",
+        ),
+        f"registre-reclamations-{year}.xlsx", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/list_alt:",
+        help=f"Registre des réclamations reçues en {year} (recommandation ACPR "
+        f"{definitions.ACPR_RECOMMENDATION}) : une ligne par réclamation, NIR masqué, et la "
+        "synthèse par objet, canal et porteur de risque.",
     )  # fmt: skip
 
 st.subheader(monthly.title)

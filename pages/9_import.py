@@ -80,8 +80,9 @@ if (check := state.get("import_check")) is None:
             try:
                 with st.spinner("Lecture et vérification du fichier…"):
                     state["import_check"] = uploads.check_upload(
-                        store, upload.name, content, today=clock.today(), objects=objects
-                    )
+                        store, upload.name, content, today=clock.today(), objects=objects,
+                        causes=data.settings().causes,
+                    )  # fmt: skip
             except CpmsError as exc:
                 state["import_failed"] = (key, exc)
                 show_error(exc, UNCHANGED)

@@ -37,6 +37,7 @@ PAGE_FILES: dict[str, str] = {
     "10_qualite_des_donnees.py": "data_quality",
     "11_journal_d_audit.py": "audit_log",
     "12_definitions.py": "definitions",
+    "13_dysfonctionnements.py": "dysfunctions",
 }
 # A reverse proxy adds these: the request may then come from anywhere, whatever the bind address.
 _FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip")

@@ -29,6 +29,7 @@ MENU: tuple[tuple[str, str, str, str], ...] = (
     ("Direction", "pages/8_rapport_mensuel.py", "Rapport mensuel", ":material/picture_as_pdf:"),
     ("Données", "pages/9_import.py", "Import", ":material/upload_file:"),
     ("Données", "pages/10_qualite_des_donnees.py", "Qualité des données", ":material/rule:"),
+    ("Données", "pages/13_dysfonctionnements.py", "Dysfonctionnements", ":material/build:"),
     ("Administration", "pages/11_journal_d_audit.py", "Journal d'audit", ":material/policy:"),
     ("Aide", "pages/12_definitions.py", "Définitions", ":material/help:"),
 )  # fmt: skip

@@ -63,7 +63,7 @@ WRITTEN = {  # field label -> value: a complete written complaint
     "Objet": "remboursement",
     "Formulation": "Remboursement de mars non reçu.",
 }
-WIDGETS = ("text_input", "text_area", "radio", "selectbox", "date_input")
+WIDGETS = ("text_input", "text_area", "radio", "selectbox", "date_input", "number_input")
 
 
 def widget(at: AppTest, label: str) -> Any:
@@ -512,3 +512,34 @@ def test_findings_by_kind_and_the_cases_behind_them(known_db: Path) -> None:
     widget(at, "Type de constat").set_value("nir_manquant")
     missing = at.run().dataframe[0].value
     assert "R07" not in " ".join(missing["Référence"])  # R07 has a (valid) NIR
+
+
+def test_follow_up_records_outcome_redress_cause_and_dysfunction(known_db: Path) -> None:
+    """ACPR 2024-R-02: the answer's outcome, redress, cause and dysfunction recorded on the
+    follow-up page, kept in the case history and counted in the outcome block."""
+    at = run_page(SUIVI, {"ref": "R01"})  # answered on 20/02/2025
+    assert not at.exception
+    fill(at, {
+        "Suite donnée": "partiellement_fondee",
+        "Geste / indemnisation": 150.5,
+        "Cause": "delai_traitement",
+        "Dysfonctionnement": "DYS-2025-001",
+    })  # fmt: skip
+    at = submit(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.success[0].value == (
+        "Suivi enregistré : Suite donnée, Geste / indemnisation, Cause, Dysfonctionnement."
+    )
+    store = open_store(known_db, keep_open=False)
+    case = get_case(store, "R01")
+    assert (case["outcome"], case["redress_amount"], case["cause"], case["dysfunction"]) == (
+        "partiellement_fondee", 150.5, "delai_traitement", "DYS-2025-001",
+    )  # fmt: skip
+    history = at.dataframe[-1].value
+    changes = history[history["Action"] == "Modification"].set_index("Champ")
+    assert changes.loc["Suite donnée", "Après"] == "Partiellement fondée"
+    assert changes.loc["Cause", "Après"] == "Délai de traitement"
+    block = kpis(store, as_of=date(2025, 12, 31), month_from="2025-01", month_to="2025-12")
+    assert block["outcome"]["partiellement_fondee"] == 1
+    assert block["outcome"]["redress_total"] == 150.5
+    assert block["outcome"]["founded_rate"] == 1.0

@@ -134,7 +134,9 @@ def test_a_month_without_complaints(known_db: Path) -> None:
 
 def test_the_workbook_button_delivers_the_kpis(known_db: Path, downloads: dict[str, Any]) -> None:
     at = run_page(PAGE, {**QUERY, "policy": "acpr"})
-    assert [button.label for button in at.download_button] == ["Rapport PDF", "Classeur XLSX"]
+    assert [button.label for button in at.download_button] == [
+        "Rapport PDF", "Classeur XLSX", "Registre 2025 (XLSX)",
+    ]  # fmt: skip
     assert not any(button.proto.disabled for button in at.download_button)
     content = downloads["rapport_reclamations_2025-12_acpr.xlsx"]
     rows = load_workbook(BytesIO(content))["Indicateurs"].iter_rows(min_row=3, values_only=True)
@@ -161,3 +163,34 @@ def test_the_pdf_button_delivers_the_report(known_db: Path, downloads: dict[str,
         "jugé) −50,0 pt" in text
     )
     assert "Accusés de réception dus en décembre 2025 : 50,0 % dans les délais" in text
+
+
+def test_the_register_button_delivers_the_year_and_logs_it(
+    known_db: Path, downloads: dict[str, Any]
+) -> None:
+    """ACPR 2024-R-02: the register of the report's year, built and logged when downloaded."""
+    from cpms_metrics import open_store
+    from cpms_metrics.access import audit_log
+    from cpms_metrics.settings import load_settings
+
+    run_page(PAGE, QUERY)
+    make = downloads["registre-reclamations-2025.xlsx"]
+    assert callable(make)
+    book = load_workbook(BytesIO(make()))
+    rows = list(book["Registre"].iter_rows(min_row=3, values_only=True))
+    assert [row[0] for row in rows] == [
+        "R01",
+        "R02",
+        "R03",
+        "R04",
+        "R06",
+        "R09",
+        "R10",
+        "R07",
+        "R08",
+    ]  # fmt: skip  (the 9 complaints of 2025, by day of receipt)
+    store = open_store(known_db, load_settings())
+    try:
+        assert "Registre des réclamations 2025" in audit_log(store)["detail"].iloc[0]
+    finally:
+        store.close()

@@ -47,3 +47,23 @@ def test_same_figures_as_the_peer(both, as_of, policy, period):
         frame, as_of=as_of, policy=policy, month_from=period[0], month_to=period[1]
     )
     assert ours == peer
+
+
+@pytest.mark.parametrize("period", [(None, None), ("2025-04", "2025-09"), ("2026-01", "2026-03")])
+def test_outcome_block_is_computed_from_outcomes_amounts_and_causes(both, period):
+    """The export carries outcomes (French spellings and synonyms), amounts in French decimals
+    and causes: the block counts them, and equals the peer's, for periods of the past."""
+    store, frame = both
+    ours = kpis(store, as_of=date(2026, 6, 30), month_from=period[0], month_to=period[1])
+    block = ours["outcome"]
+    assert set(block) == {"fondee", "partiellement_fondee", "non_fondee", "not_recorded",
+                          "founded_rate", "redress_total"}  # fmt: skip
+    assert min(block["fondee"], block["partiellement_fondee"], block["non_fondee"]) > 0
+    assert block["not_recorded"] > 0 and block["redress_total"] > 0
+    assert 0 < block["founded_rate"] < 1
+    peer = pandas_peer.kpis(frame, as_of=date(2026, 6, 30), month_from=period[0],
+                            month_to=period[1])  # fmt: skip
+    assert block == peer["outcome"]
+    with store.cursor() as cur:
+        causes = cur.execute("SELECT count(DISTINCT cause) FROM complaints").fetchall()[0][0]
+    assert causes == 7

@@ -380,3 +380,14 @@ def test_xlsx_export_stores_formulas_as_text() -> None:
         assert cell.quotePrefix is (value in DANGEROUS), value
     assert sheet.cell(2, 2).value == -1 and sheet.cell(2, 2).data_type == "n"
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_the_dysfunctions_register_is_the_quality_teams():
+    """ACPR 2024-R-02: qualité and admin open and edit the register; the others do not open it."""
+    from cpms_metrics.access import ROLES, Access, Mode
+
+    for name, opens in (("qualite", True), ("admin", True), ("direction", False),
+                        ("gestionnaire", False)):  # fmt: skip
+        who = Access(Mode.LOGIN, ROLES[name], "x@cpms.fr", logged_in=True)
+        assert who.can("dysfunctions") is opens
+        assert who.may_edit_dysfunctions is opens

@@ -36,6 +36,12 @@ FOLLOW_UP_HELP = {
     "mediator_referred_on": "Date à laquelle le client a saisi le médiateur.",
     "mediator": "Médiateur saisi par le client.",
     "handler": "Personne qui traite le dossier.",
+    "outcome": "Suite donnée à la réclamation avec la réponse (recommandation ACPR 2024-R-02).",
+    "redress_amount": "Montant du geste commercial ou de l'indemnisation accordé, en euros.",
+    "cause": "Cause de la réclamation, pour trouver les dysfonctionnements (liste du réglage "
+    "CPMS_CAUSES).",
+    "dysfunction": "Identifiant du dysfonctionnement révélé (registre de la page "
+    "Dysfonctionnements).",
 }
 STATE_COLOURS = {"on_time": "green", "late": "orange", "overdue": "red", "pending": "blue"}
 STATE_ICONS = {
