@@ -146,7 +146,7 @@ def test_a_click_on_a_bar_lists_the_cases_behind_it(app: tuple[str, list[str], A
 def test_no_page_asks_anything_of_another_host(app: tuple[str, list[str], Any]) -> None:
     url, requested, page = app
     sidebar_paths = ("", "objets", "saisie", "suivi_des_dossiers", "rapport_mensuel", "import",
-                     "journal_d_audit", "definitions")  # fmt: skip
+                     "journal_d_audit", "definitions", "dysfonctionnements")  # fmt: skip
     for path in sidebar_paths:
         page.goto(f"{url}/{path}?{QUERY}")
         page.wait_for_selector(IDLE)
