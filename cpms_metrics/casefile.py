@@ -224,7 +224,7 @@ ENTRY_COLUMNS = (
     "received_on", "sent_on", "channel", "reference", "nature",
     "last_name", "first_name", "nir", "company", "risk_carrier",
     "postal_address", "email", "phone",
-    "object", "description", "handler",
+    "object", "cause", "description", "handler",
 )  # fmt: skip
 NOT_A_COMPLAINT = (
     ("Une demande d'information", "« À quel montant de remboursement ai-je droit ? »"),

@@ -99,6 +99,7 @@ def save_case(
     at: datetime,
     objects: tuple[str, ...],
     attachments: Sequence[tuple[str, bytes]] = (),
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
 ) -> SavedCase:
     """Check and save a new case; raises ValidationError listing every problem, saving nothing.
 
@@ -116,7 +117,7 @@ def save_case(
         problems.update(
             required_problems({k: _text(v) for k, v in record.items()}, written=written)
         )
-    prepared, rejected = _prepare_one(record, today=today, objects=objects)
+    prepared, rejected = _prepare_one(record, today=today, objects=objects, causes=causes)
     problems.update(rejected)
     with store.transaction() as cur:
         if given_reference and fetch_one(

@@ -12,7 +12,14 @@ from cpms_metrics import CpmsError
 from cpms_metrics.casefile import ENTRY_COLUMNS, entry_values, header
 from cpms_metrics.cases import save_case
 from cpms_metrics.errors import ValidationError
-from cpms_metrics.fields import CHANNELS, NATURES, RISK_CARRIERS, label, object_vocabulary
+from cpms_metrics.fields import (
+    CHANNELS,
+    NATURES,
+    RISK_CARRIERS,
+    cause_vocabulary,
+    label,
+    object_vocabulary,
+)  # fmt: skip
 from cpms_metrics.validation import MAX_LENGTH, length_help
 from ui import auth, clock, data
 from ui.page import page_setup
@@ -33,7 +40,7 @@ def save() -> None:
     try:
         saved = save_case(
             data.store(), values, today=clock.today(now), at=now, objects=objects,
-            attachments=attachments,
+            attachments=attachments, causes=data.settings().causes,
         )  # fmt: skip
     except ValidationError as exc:
         state["saisie_problems"] = exc.problems
@@ -65,7 +72,8 @@ if saved := state.get("saisie_saved"):
 problems = state.get("saisie_problems", {})
 today = clock.today()
 vocabularies = {"channel": CHANNELS, "nature": NATURES, "risk_carrier": RISK_CARRIERS,
-                "object": object_vocabulary(objects)}  # fmt: skip
+                "object": object_vocabulary(objects),
+                "cause": cause_vocabulary(data.settings().causes)}  # fmt: skip
 
 
 def field(column: str, widget: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -133,10 +141,15 @@ with st.form("saisie", enter_to_submit=False):
             field(name, st.text_input)
 
     st.markdown("##### :material/description: Réclamation")
-    subject, files = st.columns([1, 2])
+    subject, cause, files = st.columns([1, 1, 2])
     with subject:
         field("object", st.selectbox, list(vocabularies["object"]), index=None,
               placeholder="Choisir")  # fmt: skip
+    with cause:  # ACPR 2024-R-02: the root cause, when already known; else set with the answer
+        field("cause", st.selectbox, list(vocabularies["cause"]), index=None,
+              placeholder="Facultative",
+              help="Cause de la réclamation, si elle est déjà connue ; sinon, elle se renseigne "
+              "avec la réponse sur la page Suivi des dossiers.")  # fmt: skip
     with files:
         st.file_uploader(header("attachments"), accept_multiple_files=True,
                          key=prefix + "attachments",

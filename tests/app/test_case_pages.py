@@ -155,6 +155,16 @@ def test_a_valid_complaint_is_saved_and_counted_while_the_app_is_open(known_db: 
     assert widget(at, "Date de réception").value == today()
 
 
+def test_the_form_records_a_root_cause_already_known(known_db: Path) -> None:
+    at = submit(fill(run_page(SAISIE), {**WRITTEN, "Cause": "delai_traitement"}))
+    assert not at.exception and not at.error
+    reference = at.metric[0].value
+    store = open_store(known_db, keep_open=False)
+    with store.cursor() as cur:
+        rows = cur.execute("SELECT cause FROM complaints WHERE reference = $r", {"r": reference})
+        assert rows.fetchall() == [("delai_traitement",)]
+
+
 MISSING = ("Nom", "Numéro de sécurité sociale", "Entreprise / Souscripteur", "Formulation")
 REFUSALS = [
     pytest.param(
