@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .deadlines import DueDates, clock_start, due_dates
+from .deadlines import DueDates
 from .errors import ValidationError
 from .fields import (
     COLUMN_BY_NAME,
@@ -134,12 +134,16 @@ def save_case(
                 "INSERT INTO attachments VALUES ($r, $name, $content, $at)",
                 {"r": reference, "name": name, "content": content, "at": at},
             )
-    received = values["received_on"]
-    start = {p: clock_start(p, received, values.get("sent_on")) for p in POLICIES}
+    with store.cursor() as cur:  # the due dates as stored with the case (case_sla: one rule)
+        rows = cur.execute(
+            "SELECT policy, ack_due, answer_due FROM case_sla WHERE reference = $r",
+            {"r": reference},
+        ).fetchall()
+    stored = {policy: DueDates(ack, answer) for policy, ack, answer in rows}
     mediator = MEDIATOR_BY_CARRIER.get(_text(values.get("risk_carrier")))
     return SavedCase(
         reference=reference,
-        due={p: due_dates(p, start[p], store.calendar) for p in POLICIES},
+        due={p: stored[p] for p in POLICIES},
         mediator=mediator,
         mediator_address=MEDIATOR_ADDRESSES.get(mediator) if mediator else None,
     )
