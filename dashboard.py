@@ -11,7 +11,8 @@ from ui.empty_period import empty_period
 from ui.format import count_noun, format_count, format_date, period_label
 from ui.narrative import executive_summary
 from ui.page import page_setup
-from ui.widgets import PROVISIONAL_CAPTION, chart, figure_card
+from ui.panels.drilldown import cases_below, drill_chart
+from ui.widgets import PROVISIONAL_CAPTION, figure_card
 
 filters, who = page_setup("Vue d'ensemble")
 now = data.kpis(filters)
@@ -72,8 +73,9 @@ months = data.monthly(filters)
 left, right = st.columns(2)
 with left:
     st.subheader("Réclamations reçues par mois")
-    chart(volume_chart(months, filters.months, filters.as_of))
+    volume = drill_chart(volume_chart(months, filters.months, filters.as_of), "overview_volume")
 with right:
     st.subheader("Dans les délais, par mois")
-    chart(rate_chart(months, filters.months, filters.as_of))
+    rates = drill_chart(rate_chart(months, filters.months, filters.as_of), "overview_rates")
 st.caption(PROVISIONAL_CAPTION)
+cases_below(filters, who, volume, rates)

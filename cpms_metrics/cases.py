@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .deadlines import DueDates, clock_start, due_dates
+from .deadlines import DueDates
 from .errors import ValidationError
 from .fields import (
     COLUMN_BY_NAME,
@@ -99,6 +99,7 @@ def save_case(
     at: datetime,
     objects: tuple[str, ...],
     attachments: Sequence[tuple[str, bytes]] = (),
+    causes: tuple[str, ...] = DEFAULT_CAUSE_LIST,
 ) -> SavedCase:
     """Check and save a new case; raises ValidationError listing every problem, saving nothing.
 
@@ -116,7 +117,7 @@ def save_case(
         problems.update(
             required_problems({k: _text(v) for k, v in record.items()}, written=written)
         )
-    prepared, rejected = _prepare_one(record, today=today, objects=objects)
+    prepared, rejected = _prepare_one(record, today=today, objects=objects, causes=causes)
     problems.update(rejected)
     with store.transaction() as cur:
         if given_reference and fetch_one(
@@ -133,12 +134,16 @@ def save_case(
                 "INSERT INTO attachments VALUES ($r, $name, $content, $at)",
                 {"r": reference, "name": name, "content": content, "at": at},
             )
-    received = values["received_on"]
-    start = {p: clock_start(p, received, values.get("sent_on")) for p in POLICIES}
+    with store.cursor() as cur:  # the due dates as stored with the case (case_sla: one rule)
+        rows = cur.execute(
+            "SELECT policy, ack_due, answer_due FROM case_sla WHERE reference = $r",
+            {"r": reference},
+        ).fetchall()
+    stored = {policy: DueDates(ack, answer) for policy, ack, answer in rows}
     mediator = MEDIATOR_BY_CARRIER.get(_text(values.get("risk_carrier")))
     return SavedCase(
         reference=reference,
-        due={p: due_dates(p, start[p], store.calendar) for p in POLICIES},
+        due={p: stored[p] for p in POLICIES},
         mediator=mediator,
         mediator_address=MEDIATOR_ADDRESSES.get(mediator) if mediator else None,
     )

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .definitions import STATUS_LABELS
+from .drilldown import Point
 from .formats import NNBSP, _missing, format_count, format_days, format_rate, month_label
 from .months import parse_month
 from .queries import is_provisional
@@ -161,6 +162,15 @@ def _bar_marker(colour: str, provisional: Sequence[bool]) -> dict[str, object]:
     }
 
 
+def _custom(points: Sequence[str] | None) -> list[list[str]] | None:
+    """A chart's points as `customdata` (`drilldown.Point.key()`): a click names its cases."""
+    return None if points is None else [[p] for p in points]
+
+
+def _month_points(data: pd.DataFrame, **fixed: str) -> list[str]:
+    return [Point(month=str(m), **fixed).key() for m in data["key"]]
+
+
 def _line_traces(
     x: Sequence[str] | pd.Series,
     y: Sequence[float | None],
@@ -170,6 +180,7 @@ def _line_traces(
     name: str,
     colour: str,
     width: float = 2.5,
+    points: Sequence[str] | None = None,
 ) -> list[go.Scatter]:
     """One series as a solid line over final months and a dotted one into and between
     provisional months, with hollow markers there; a month without a value is a gap."""
@@ -184,7 +195,7 @@ def _line_traces(
         go.Scatter(
             x=list(x), y=final, mode="lines+markers", name=name, legendgroup=name,
             line={"color": colour, "width": width}, marker={"size": 8, "symbol": "circle"},
-            hovertext=list(hover), hoverinfo="text",
+            hovertext=list(hover), hoverinfo="text", customdata=_custom(points),
         )
     ]  # fmt: skip
     if any(provisional):
@@ -196,7 +207,7 @@ def _line_traces(
                 marker={"size": 8, "color": colour, "symbol": [
                     "circle-open" if p else "circle" for p in provisional
                 ]},
-                hovertext=list(hover), hoverinfo="text",
+                hovertext=list(hover), hoverinfo="text", customdata=_custom(points),
             )
         )  # fmt: skip
     return traces
@@ -254,6 +265,7 @@ def volume_chart(frame: pd.DataFrame, months: Sequence[str], as_of: date) -> go.
             hovertext=hover,
             hoverinfo="text",
             name="Réclamations",
+            customdata=_custom(_month_points(data)),
         )
     )
     shade_provisional(fig, data["provisional"].tolist())
@@ -304,7 +316,7 @@ def rate_chart(
         ]
         for trace in _line_traces(
             data["tick"], [None if r is None else r * 100 for r in rates], hover, provisional,
-            name=name, colour=colour,
+            name=name, colour=colour, points=_month_points(data),
         ):  # fmt: skip
             fig.add_trace(trace)
     shade_provisional(fig, provisional)
@@ -349,6 +361,7 @@ def status_chart(frame: pd.DataFrame, months: Sequence[str], as_of: date, prefix
                 marker=_bar_marker(STATUS_COLOURS[status], provisional),
                 hovertext=hover,
                 hoverinfo="text",
+                customdata=_custom(_month_points(data, step=prefix, status=status)),
             )
         )
     shade_provisional(fig, provisional)
@@ -471,12 +484,17 @@ def breakdown_chart(
     *,
     count_column: str = "complaints",
     target: float | None = None,
+    point_field: str | None = None,
 ) -> go.Figure:
     """Rates per category (object, channel, mediator…) as horizontal grouped bars, labelled in
-    French; hover gives the number of complaints behind each bar."""
+    French; hover gives the number of complaints behind each bar. With `point_field` ("object",
+    "channel"), each bar names its cases (`drilldown.Point`) from the frame's `key` column."""
     if frame.empty:
         return empty_figure()
     data = frame.iloc[::-1]  # first row on top
+    points = (
+        None if point_field is None else [Point(**{point_field: str(k)}).key() for k in data["key"]]
+    )
     records = data.to_dict("records")
     fig = go.Figure()
     for column, name, colour in series:
@@ -499,6 +517,7 @@ def breakdown_chart(
                     )
                 ],
                 hoverinfo="text",
+                customdata=_custom(points),
             )
         )
     if target is not None:
@@ -521,10 +540,12 @@ def trend_chart(
     *,
     percent: bool,
     y_title: str,
+    objects: Sequence[str] | None = None,
 ) -> go.Figure:
     """One line per category (e.g. object) of a monthly measure: a count or a rate. Every line
     marks the same provisional months (`month_flags`); a rate leaves a gap for a month without
-    complaints and gives, on hover, how many cases it judges."""
+    complaints and gives, on hover, how many cases it judges. With `objects` (the object of each
+    frame, in order), each point names its cases (`drilldown.Point`)."""
     if not frames:
         return empty_figure()
     fig = go.Figure()
@@ -547,9 +568,10 @@ def trend_chart(
             for label, t, p in zip(data["label"], text, provisional, strict=True)
         ]
         shown = [None if v is None else (v * 100 if percent else v) for v in raw]
+        points = None if objects is None else _month_points(data, object=objects[index])
         for trace in _line_traces(
             data["tick"], shown, hover, provisional, name=name, width=2,
-            colour=SERIES_COLOURS[index % len(SERIES_COLOURS)],
+            colour=SERIES_COLOURS[index % len(SERIES_COLOURS)], points=points,
         ):  # fmt: skip
             fig.add_trace(trace)
     shade_provisional(fig, provisional)

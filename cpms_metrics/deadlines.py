@@ -77,13 +77,6 @@ def next_working_day(day: date, region: str = "metropole") -> date:
     return day
 
 
-def clock_start(policy: str, received_on: date, sent_on: date | None) -> date:
-    """`cpms` counts from receipt; `acpr` from the client's sending when known."""
-    if policy == "acpr" and sent_on is not None:
-        return sent_on
-    return received_on
-
-
 @dataclass(frozen=True)
 class DueDates:
     acknowledgement: date

@@ -41,12 +41,15 @@ STATUS_HELP = {
     "pending": "Pas encore fait, et l'échéance n'est pas encore dépassée : pas encore jugé.",
 }
 # A step no imported file tracks (export-format.md): in no status above and in no rate.
+UNTRACKED = "untracked"
 UNTRACKED_LABEL = "Non suivi"
 UNTRACKED_HELP = (
     "Dossiers dont aucun fichier importé ne donne cette étape (pas de colonne de date d'accusé "
     "de réception, ou de réponse) et pour lesquels rien ne l'enregistre : ni jugés, ni comptés "
     "dans le taux."
 )
+# Every value of `case_status`' ack_status / answer_status, labelled (a case's own deadlines).
+CASE_STATUS_LABELS = {**STATUS_LABELS, UNTRACKED: UNTRACKED_LABEL}
 STEP_LABELS = {"ack": "Accusé de réception", "response": "Réponse"}
 RATE_RULE = (
     "Dans les délais / (dans les délais + en retard + hors délai en cours) : les dossiers encore "

@@ -42,7 +42,7 @@ from .fields import (
 from .profiles import NO_PROFILE, Profile
 from .profiles import vocabularies as enum_vocabularies
 from .quality import compute_findings, store_findings
-from .schema import DUE_COLUMNS, Cursor, fetch_one
+from .schema import DUE_COLUMNS, Cursor, clock_start_sql, fetch_one
 from .settings import DEFAULT_CAUSE_LIST
 from .store import Store, add_due_dates, refresh_due_dates, scratch_folder, scratch_prefix
 from .validation import EARLIEST_DATE, early_date_problem, mask_nirs_in
@@ -1743,9 +1743,10 @@ def _write(
                 SELECT s.*, $source, $at, r.ack_due, r.answer_due, a.ack_due, a.answer_due,
                        {tracked}
                 FROM staged s ANTI JOIN complaints c USING (reference)
-                LEFT JOIN due_dates r ON r.policy = 'cpms' AND r.start_date = s.received_on
-                LEFT JOIN due_dates a
-                    ON a.policy = 'acpr' AND a.start_date = coalesce({sent}, s.received_on)""",
+                LEFT JOIN due_dates r ON r.policy = 'cpms'
+                    AND r.start_date = {clock_start_sql("r.policy", "s.received_on", sent)}
+                LEFT JOIN due_dates a ON a.policy = 'acpr'
+                    AND a.start_date = {clock_start_sql("a.policy", "s.received_on", sent)}""",
             {"at": at, "source": source},
         )
     for step, flag in (("acknowledged_on", "ack_tracked"), ("responded_on", "answer_tracked")):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .definitions import UNTRACKED
 from .errors import CpmsError
 from .fields import FOUNDED_OUTCOMES, OUTCOMES
 from .months import month_end, next_month, parse_month
@@ -21,8 +22,6 @@ from .settings import POLICIES
 from .store import Store
 
 STATUSES = ("on_time", "late", "overdue", "pending")
-# A step no file of the case tracks (export-format.md): in no status above and in no rate.
-UNTRACKED = "untracked"
 NO_CAUSE = "non_renseignee"
 # ACPR 2024-R-02 (rules §10): the outcome of the complaints answered by the as-of date.
 OUTCOME_KEYS = (*OUTCOMES, "not_recorded")

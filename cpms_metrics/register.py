@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .access import audit, mask_nirs_in_frame, neutralise
-from .definitions import ACPR_RECOMMENDATION, POLICY_LABELS, STATUS_LABELS
+from .definitions import ACPR_RECOMMENDATION, CASE_STATUS_LABELS, POLICY_LABELS
 from .errors import CpmsError
 from .fields import CHANNELS, OUTCOMES, RISK_CARRIERS, cause_vocabulary, label, object_vocabulary
 from .formats import format_date
@@ -116,8 +116,8 @@ def build_register(
             "Geste / indemnisation (€)": frame["redress_amount"],
             "Saisine du médiateur le": frame["mediator_referred_on"],
             "Jours pour répondre": frame["answer_days"],
-            "Accusé de réception : délai": [STATUS_LABELS[s] for s in frame["ack_status"]],
-            "Réponse : délai": [STATUS_LABELS[s] for s in frame["answer_status"]],
+            "Accusé de réception : délai": [CASE_STATUS_LABELS[s] for s in frame["ack_status"]],
+            "Réponse : délai": [CASE_STATUS_LABELS[s] for s in frame["answer_status"]],
             "Porteur de risque": [text(RISK_CARRIERS, v) for v in frame["risk_carrier"]],
             "NIR (masqué)": [
                 "" if v is None or pd.isna(v) else mask_nir(str(v)) for v in frame["nir"]

@@ -209,7 +209,13 @@ _DERIVED_MEDIATOR = " ".join(
     f"WHEN '{carrier}' THEN '{mediator}'" for carrier, mediator in MEDIATOR_BY_CARRIER.items()
 )
 
-_CLOCK_START = "CASE WHEN {p} = 'acpr' THEN coalesce(sent_on, received_on) ELSE received_on END"
+
+def clock_start_sql(policy: str, received: str = "received_on", sent: str = "sent_on") -> str:
+    """The clock start (docs/regles.md §2), its one definition: `cpms` counts from receipt, `acpr`
+    from the client's sending when known. `policy` is an SQL expression ('acpr', p.policy)."""
+    return f"CASE WHEN {policy} = 'acpr' THEN coalesce({sent}, {received}) ELSE {received} END"
+
+
 _ACK_DUE = "CASE WHEN {p} = 'acpr' THEN ack_due_acpr ELSE ack_due_cpms END"
 _ANSWER_DUE = "CASE WHEN {p} = 'acpr' THEN answer_due_acpr ELSE answer_due_cpms END"
 
@@ -221,7 +227,7 @@ def _case_columns(policy: str) -> str:
         CASE risk_carrier {_DERIVED_MEDIATOR} END AS derived_mediator,
         coalesce(mediator, CASE risk_carrier {_DERIVED_MEDIATOR} END, '{UNKNOWN_MEDIATOR}')
             AS effective_mediator,
-        {_CLOCK_START.format(p=policy)} AS clock_start,
+        {clock_start_sql(policy)} AS clock_start,
         {_ACK_DUE.format(p=policy)} AS ack_due,
         {_ANSWER_DUE.format(p=policy)} AS answer_due"""
 

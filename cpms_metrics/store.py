@@ -22,10 +22,19 @@ import pandas as pd
 
 from .deadlines import Calendar, due_dates
 from .errors import StoreError
-from .schema import DUE_COLUMNS, Cursor, create_views, fetch_one, migrate, schema_version
+from .schema import (
+    DUE_COLUMNS,
+    Cursor,
+    clock_start_sql,
+    create_views,
+    fetch_one,
+    migrate,
+    schema_version,
+)
 from .servicetime import DEFAULT_ZONE, zone_info
 from .settings import POLICIES, Settings, load_settings
 
+_COLUMNS = ("complaints.received_on", "complaints.sent_on")  # a stored case's dates
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "database is locked")
 _WRITE_LOCK = threading.RLock()  # one writer per process; DuckDB's file lock covers other processes
 # Threads of one process share one DuckDB instance per file; two creating it at the same moment
@@ -247,15 +256,14 @@ def refresh_due_dates(cur: Cursor, calendar: Calendar) -> int:
         """SELECT received_on FROM complaints WHERE ack_due_cpms IS NULL
            UNION SELECT sent_on FROM complaints WHERE ack_due_cpms IS NULL""",
     )
-    cur.execute("""
+    cur.execute(f"""
         UPDATE complaints SET
             ack_due_cpms = r.ack_due, answer_due_cpms = r.answer_due,
             ack_due_acpr = a.ack_due, answer_due_acpr = a.answer_due
         FROM due_dates r, due_dates a
         WHERE complaints.ack_due_cpms IS NULL
-          AND r.policy = 'cpms' AND r.start_date = complaints.received_on
-          AND a.policy = 'acpr'
-          AND a.start_date = coalesce(complaints.sent_on, complaints.received_on)
+          AND r.policy = 'cpms' AND r.start_date = {clock_start_sql("r.policy", *_COLUMNS)}
+          AND a.policy = 'acpr' AND a.start_date = {clock_start_sql("a.policy", *_COLUMNS)}
     """)
     return added
 

@@ -312,6 +312,7 @@ EXPORT_COLUMNS = {
     "band": "Situation",
     "next_step": "Prochaine étape",
     "next_due": "Échéance",
+    "days_late": "Jours de retard",
     "days_left": "Jours restants",
     "received_on": "Reçue le",
     "open_days": "Ouverte depuis (jours)",
@@ -340,6 +341,11 @@ def readable_open_cases(frame: pd.DataFrame) -> pd.DataFrame:
         "risk_carrier": lambda v: label(RISK_CARRIERS, v),
         "nir": lambda v: mask_nir(str(v)),
     }
+    # Lateness reads positive: days past the deadline, or days left before it, never both.
+    late = (-frame["days_left"]).where(frame["days_left"] < 0).astype("Int64")
+    frame = frame.assign(
+        days_late=late, days_left=frame["days_left"].where(frame["days_left"] >= 0).astype("Int64")
+    )
     out: dict[str, Any] = {}
     for column, title in EXPORT_COLUMNS.items():
         values = frame[column]
@@ -370,7 +376,8 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Dossiers") -> bytes:
-    """An Excel workbook of `frame`: bold frozen header, dates shown as DD/MM/YYYY. A text that
+    """An Excel workbook of `frame`: bold frozen header, dates shown as DD/MM/YYYY; printed
+    landscape, fitted to the page's width, the header repeated on every page. A text that
     a spreadsheet would run as a formula is kept as it is, stored as text and marked so
     ("quote prefix"): Excel shows it, never runs it, even once the cell is edited. No full NIR,
     whatever the column (`access.mask_nirs`)."""
@@ -399,6 +406,11 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Dossiers") -> bytes:
         width = max([len(str(column)), *(len(str(v)) for v in values.head(200))])
         ws.column_dimensions[letter].width = min(max(10, width + 2), 45)
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -5,15 +5,17 @@ kind and by month, with the cases behind each kind."""
 import streamlit as st
 
 from cpms_metrics.definitions import MISROUTED_LABEL
+from cpms_metrics.families import FAMILY_HELP, family_counts, findings_chart
 from cpms_metrics.validation import FINDING_KINDS
-from ui import cases, data
+from ui import data
 from ui.format import format_count
 from ui.page import page_setup
-from ui.widgets import count_card, no_data, paged
+from ui.panels import quality as panel
+from ui.widgets import chart, count_card, no_data, paged
 
 filters, who = page_setup("Qualité des données")
 scope = filters.scope()
-by_kind = cases.read("by_kind", scope)
+by_kind = data.read("by_kind", scope)
 st.caption(
     ":material/info: Un constat signale une donnée personnelle ou de contact imparfaite : le "
     "dossier reste dans les indicateurs. Demandes hors réclamation comprises, sauf pour les "
@@ -23,18 +25,18 @@ if by_kind.empty:
     no_data("Aucun constat sur les dossiers de la période : les données sont complètes.")
     st.stop()
 
-counts = cases.family_counts(by_kind)
+counts = family_counts(by_kind)
 for column, (family, count) in zip(st.columns(len(counts)), counts.items(), strict=True):
     with column:
-        count_card(family, count, help=cases.FAMILY_HELP[family])
+        count_card(family, count, help=FAMILY_HELP[family])
 
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Constats par mois de réception")
-    cases.chart(cases.findings_chart(cases.read("by_month", scope), filters.months))
+    chart(findings_chart(data.read("by_month", scope), filters.months))
 with right:
     st.subheader("Par type de constat")
-    cases.kinds_table(by_kind)
+    panel.kinds_table(by_kind)
 
 st.subheader("Dossiers concernés")
 totals = dict(zip(by_kind["kind"], by_kind["findings"], strict=True))
@@ -44,8 +46,8 @@ kind = st.selectbox(
 )  # fmt: skip
 paged(
     f"quality_{kind}", int(totals[kind]),
-    lambda limit, offset: cases.read("finding_cases", scope, kind, limit=limit, offset=offset)[1],
-    lambda frame: cases.finding_cases_table(frame, data.settings().objects, who.personal_data),
+    lambda limit, offset: data.read("finding_cases", scope, kind, limit=limit, offset=offset)[1],
+    lambda frame: panel.finding_cases_table(frame, data.settings().objects, who.personal_data),
     "constats",
 )  # fmt: skip
 st.caption(":material/open_in_new: La référence ouvre le suivi du dossier dans un nouvel onglet.")

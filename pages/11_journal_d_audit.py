@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import auth, clock
 from ui.page import page_setup
+from ui.panels.common import case_links, reference_link
 from ui.widgets import no_data, paged
 
 _, who = page_setup("Journal d'audit")
@@ -20,12 +21,16 @@ def show(frame: pd.DataFrame) -> None:
                 "Date et heure": frame["logged_at"].map(clock.moment_with_seconds),
                 "Utilisateur": frame["who"],
                 "Action": frame["action_label"],
-                "Dossier": frame["reference"].fillna(""),
+                # The case named, as a link to it (`casefile.case_address`).
+                "Dossier": [
+                    None if pd.isna(r) or not r else case_links([r])[0] for r in frame["reference"]
+                ],
                 "Détail": frame["detail"],
             }
         ),
         hide_index=True,
         width="stretch",
+        column_config={"Dossier": reference_link("Dossier")},
     )
 
 

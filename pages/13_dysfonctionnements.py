@@ -25,6 +25,7 @@ from cpms_metrics.queries import summarise
 from ui import clock, data
 from ui.format import format_count, format_date, format_decimal, format_rate, md
 from ui.page import page_setup
+from ui.panels.common import REFERENCE, case_links, reference_link
 from ui.widgets import count_card, no_data, rate_card, small_table
 
 filters, who = page_setup("Dysfonctionnements")
@@ -243,20 +244,26 @@ if not register.empty:
     st.markdown(f"**Réclamations liées** ({format_count(len(linked))})")
     if linked.empty:
         st.caption("Aucune réclamation liée : liez-en une ici ou depuis le suivi des dossiers.")
-    else:
-        _show(
-            pd.DataFrame(
-                {
-                    "Référence": linked["reference"],
-                    "Reçue le": [
-                        format_date(pd.Timestamp(v).date()) for v in linked["received_on"]
-                    ],
-                    "Objet": [label(objects, v) for v in linked["object"]],
-                    "Cause": [label(causes, v) if v else "—" for v in linked["cause"]],
-                    "Suite donnée": [label(OUTCOMES, v) if v else "—" for v in linked["outcome"]],
-                }
-            )
-        )
+    else:  # each reference a link to its case
+        st.dataframe(
+            mask_nirs_in_frame(
+                pd.DataFrame(
+                    {
+                        REFERENCE: case_links(linked["reference"]),
+                        "Reçue le": [
+                            format_date(pd.Timestamp(v).date()) for v in linked["received_on"]
+                        ],
+                        "Objet": [label(objects, v) for v in linked["object"]],
+                        "Cause": [label(causes, v) if v else "—" for v in linked["cause"]],
+                        "Suite donnée": [
+                            label(OUTCOMES, v) if v else "—" for v in linked["outcome"]
+                        ],
+                    }
+                )
+            ),
+            hide_index=True, width="stretch", height="content",
+            column_config={REFERENCE: reference_link()},
+        )  # fmt: skip
     if editable:
         with st.form(f"dysfunction_link_{selected}"):
             reference = st.text_input("Référence de la réclamation à lier", key="link_reference")

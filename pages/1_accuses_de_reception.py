@@ -8,11 +8,11 @@ from cpms_metrics.fields import CHANNELS, label
 from ui import data
 from ui.empty_period import empty_period
 from ui.page import page_setup
+from ui.panels.drilldown import cases_below, drill_chart, monthly_compliance
 from ui.widgets import (
     breakdown,
     chart,
     late_cases,
-    monthly_compliance,
     status_cards,
 )
 
@@ -21,7 +21,7 @@ empty_period(filters, "Aucune réclamation reçue sur la période choisie.")
 status_cards(data.kpis(filters), "ack", "AR")
 
 series = (("ack_compliance_rate", "Accusés de réception", ACK_COLOUR),)
-monthly_compliance(filters, "ack", series)
+monthly_compliance(filters, who, "ack", series)
 
 left, right = st.columns(2)
 with left:
@@ -31,7 +31,9 @@ with left:
 with right:
     st.subheader("Par canal de réception")
     channels = breakdown(data.summary(filters, "channel"), lambda v: label(CHANNELS, v))
-    chart(breakdown_chart(channels, "label", series, target=1.0))
+    by_channel = breakdown_chart(channels, "label", series, target=1.0, point_field="channel")
+    clicked = drill_chart(by_channel, "ack_channels")
+cases_below(filters, who, clicked)
 
 st.subheader("Accusés de réception en retard ou hors délai")
 late_cases(

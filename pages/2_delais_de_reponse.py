@@ -16,11 +16,11 @@ from ui import data
 from ui.empty_period import empty_period
 from ui.format import format_rate
 from ui.page import page_setup
+from ui.panels.drilldown import cases_below, drill_chart, monthly_compliance
 from ui.widgets import (
     breakdown,
     chart,
     late_cases,
-    monthly_compliance,
     rate_card,
     status_cards,
 )
@@ -32,7 +32,7 @@ empty_period(filters, "Aucune réclamation reçue sur la période choisie.")
 status_cards(figures, "response", "réponses")
 
 series = (("response_compliance_rate", "Réponses", ANSWER_COLOUR),)
-monthly_compliance(filters, "response", series)
+monthly_compliance(filters, who, "response", series)
 
 left, right = st.columns(2)
 with left:
@@ -53,7 +53,11 @@ with right:
     )  # fmt: skip
     channels = breakdown(data.summary(filters, "channel"), lambda v: label(CHANNELS, v))
     by_channel = (*series, ("same_channel_rate", "Par le même canal", SAME_CHANNEL_COLOUR))
-    chart(breakdown_chart(channels, "label", by_channel, target=1.0))
+    clicked = drill_chart(
+        breakdown_chart(channels, "label", by_channel, target=1.0, point_field="channel"),
+        "response_channels",
+    )
+cases_below(filters, who, clicked)
 
 st.subheader("Réponses en retard ou hors délai")
 late_cases(

@@ -10,9 +10,10 @@ from ui import data
 from ui.empty_period import empty_period
 from ui.format import format_count, format_rate
 from ui.page import page_setup
-from ui.widgets import PROVISIONAL_CAPTION, chart, small_table
+from ui.panels.drilldown import cases_below, drill_chart
+from ui.widgets import PROVISIONAL_CAPTION, small_table
 
-filters, _ = page_setup("Objets")
+filters, who = page_setup("Objets")
 by_object = data.kpis(filters)["by_object"]  # most complaints first, as the command line lists
 if not by_object:
     empty_period(filters, "Aucune réclamation sur la période : rien à répartir par objet.")
@@ -38,8 +39,9 @@ small_table(
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Dans les délais, par objet")
-    frame = pd.DataFrame(by_object).assign(label=labels)
-    chart(breakdown_chart(frame, "label", COMPLIANCE_SERIES, target=1.0))
+    frame = pd.DataFrame(by_object).assign(label=labels, key=[r["object"] for r in by_object])
+    by_label = breakdown_chart(frame, "label", COMPLIANCE_SERIES, target=1.0, point_field="object")
+    by_object_clicked = drill_chart(by_label, "objects_breakdown")
 with right:
     st.subheader("Évolution par objet")
     measures = {
@@ -55,7 +57,10 @@ with right:
     title, percent = measures[measure]
     monthly = data.monthly_by_object(filters, [row["object"] for row in by_object])
     trends = dict(zip(labels, monthly.values(), strict=True))
-    chart(
-        trend_chart(trends, filters.months, filters.as_of, measure, percent=percent, y_title=title)
-    )
+    trend = trend_chart(
+        trends, filters.months, filters.as_of, measure, percent=percent, y_title=title,
+        objects=[row["object"] for row in by_object],
+    )  # fmt: skip
+    by_month_clicked = drill_chart(trend, "objects_trend")
     st.caption(PROVISIONAL_CAPTION)
+cases_below(filters, who, by_object_clicked, by_month_clicked)

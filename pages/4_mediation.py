@@ -11,6 +11,7 @@ from ui import data
 from ui.empty_period import empty_period
 from ui.format import format_days
 from ui.page import page_setup
+from ui.panels.drilldown import cases_below, drill_chart
 from ui.widgets import (
     PROVISIONAL_CAPTION,
     breakdown,
@@ -51,13 +52,16 @@ with left:
     st.subheader("Taux de saisine par mois")
     months = data.monthly(filters)
     monthly_rate = rate_chart(months, filters.months, filters.as_of, series, target=None)
-    chart(monthly_rate.update_yaxes(title_text="Saisines"))
+    by_month = drill_chart(monthly_rate.update_yaxes(title_text="Saisines"), "mediation_rates")
     st.caption(PROVISIONAL_CAPTION)
 with right:
     st.subheader("Taux de saisine par objet")
     objects = data.summary(filters, "object")
     names = object_vocabulary(tuple(objects["key"]))
-    chart(breakdown_chart(breakdown(objects, lambda v: label(names, v)), "label", series))
+    by_object = breakdown(objects, lambda v: label(names, v))
+    by_label = breakdown_chart(by_object, "label", series, point_field="object")
+    by_object_clicked = drill_chart(by_label, "mediation_objects")
+cases_below(filters, who, by_month, by_object_clicked)
 
 left, right = st.columns(2)
 with left:

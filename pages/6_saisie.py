@@ -9,12 +9,22 @@ from typing import Any
 import streamlit as st
 
 from cpms_metrics import CpmsError
+from cpms_metrics.casefile import ENTRY_COLUMNS, entry_values, header
 from cpms_metrics.cases import save_case
 from cpms_metrics.errors import ValidationError
-from cpms_metrics.fields import CHANNELS, NATURES, RISK_CARRIERS, label, object_vocabulary
+from cpms_metrics.fields import (
+    CHANNELS,
+    NATURES,
+    RISK_CARRIERS,
+    cause_vocabulary,
+    label,
+    object_vocabulary,
+)  # fmt: skip
 from cpms_metrics.validation import MAX_LENGTH, length_help
-from ui import auth, cases, clock, data
+from ui import auth, clock, data
 from ui.page import page_setup
+from ui.panels import entry
+from ui.panels.common import SUIVI_PAGE, field_problem, link, problems_summary, show_error
 
 filters, who = page_setup("Saisie d'une réclamation")
 objects = data.settings().objects
@@ -24,13 +34,13 @@ prefix = f"saisie_{state['saisie_version']}_"  # a new version is a blank form
 
 
 def save() -> None:
-    values, attachments = cases.entry_values(state, prefix)
+    values, attachments = entry_values(state, prefix)
     now = clock.now()
     state.pop("saisie_failure", None)
     try:
         saved = save_case(
             data.store(), values, today=clock.today(now), at=now, objects=objects,
-            attachments=attachments,
+            attachments=attachments, causes=data.settings().causes,
         )  # fmt: skip
     except ValidationError as exc:
         state["saisie_problems"] = exc.problems
@@ -45,16 +55,16 @@ def save() -> None:
     state.pop("saisie_problems", None)
 
 
-cases.complaint_guidance()
+entry.complaint_guidance()
 if saved := state.get("saisie_saved"):
-    cases.saved_case_panel(*saved)
+    entry.saved_case_panel(*saved)
     with st.container(horizontal=True, vertical_alignment="center"):
         st.button(
             "Saisir un nouveau dossier", type="primary", icon=":material/add:",
             on_click=lambda: state.pop("saisie_saved", None),
         )  # fmt: skip
-        cases.link(
-            cases.SUIVI_PAGE, "Ouvrir le suivi du dossier", ":material/folder_open:",
+        link(
+            SUIVI_PAGE, "Ouvrir le suivi du dossier", ":material/folder_open:",
             {**filters.query_params(), "ref": saved[0].reference},
         )  # fmt: skip
     st.stop()
@@ -62,7 +72,8 @@ if saved := state.get("saisie_saved"):
 problems = state.get("saisie_problems", {})
 today = clock.today()
 vocabularies = {"channel": CHANNELS, "nature": NATURES, "risk_carrier": RISK_CARRIERS,
-                "object": object_vocabulary(objects)}  # fmt: skip
+                "object": object_vocabulary(objects),
+                "cause": cause_vocabulary(data.settings().causes)}  # fmt: skip
 
 
 def field(column: str, widget: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -71,10 +82,11 @@ def field(column: str, widget: Callable[..., Any], *args: Any, **kwargs: Any) ->
     if column in vocabularies:
         kwargs["format_func"] = lambda v: label(vocabularies[column], v)
     if column in MAX_LENGTH:
-        kwargs["max_chars"] = MAX_LENGTH[column]
+        if widget in (st.text_input, st.text_area):  # a new handler is checked on saving
+            kwargs["max_chars"] = MAX_LENGTH[column]
         kwargs["help"] = " ".join(filter(None, (kwargs.get("help"), length_help(column))))
-    widget(cases.header(column), *args, key=prefix + column, **kwargs)
-    cases.field_problem(problems, column)
+    widget(header(column), *args, key=prefix + column, **kwargs)
+    field_problem(problems, column)
 
 
 def day(column: str, value: date | None, help: str) -> None:
@@ -129,20 +141,32 @@ with st.form("saisie", enter_to_submit=False):
             field(name, st.text_input)
 
     st.markdown("##### :material/description: Réclamation")
-    subject, files = st.columns([1, 2])
+    subject, cause, files = st.columns([1, 1, 2])
     with subject:
         field("object", st.selectbox, list(vocabularies["object"]), index=None,
               placeholder="Choisir")  # fmt: skip
+    with cause:  # ACPR 2024-R-02: the root cause, when already known; else set with the answer
+        field("cause", st.selectbox, list(vocabularies["cause"]), index=None,
+              placeholder="Facultative",
+              help="Cause de la réclamation, si elle est déjà connue ; sinon, elle se renseigne "
+              "avec la réponse sur la page Suivi des dossiers.")  # fmt: skip
     with files:
-        st.file_uploader(cases.header("attachments"), accept_multiple_files=True,
-                         key=prefix + "attachments")  # fmt: skip
+        st.file_uploader(header("attachments"), accept_multiple_files=True,
+                         key=prefix + "attachments",
+                         help="Courrier, e-mail ou pièce du client : glisser-déposer les "
+                         "fichiers ici ou les choisir sur le poste.")  # fmt: skip
     field("description", st.text_area, height=120,
           placeholder="La réclamation dans les mots du client")  # fmt: skip
+    # Known handlers offered; a new name is typed in the same field.
+    field("handler", st.selectbox, data.read("handlers_known"), index=None,
+          accept_new_options=True, placeholder="Choisir ou saisir un nom",
+          help="Personne qui traite le dossier : un nom déjà connu, ou un nouveau nom saisi "
+          "ici. Facultatif.")  # fmt: skip
 
     if problems:
-        cases.problems_summary(problems, cases.ENTRY_COLUMNS)
+        problems_summary(problems, ENTRY_COLUMNS)
     if failure := state.get("saisie_failure"):
-        cases.show_error(failure)
+        show_error(failure)
     st.form_submit_button(
         "Enregistrer le dossier", type="primary", icon=":material/save:", on_click=save
     )

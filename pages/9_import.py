@@ -8,15 +8,18 @@ from pathlib import Path
 import streamlit as st
 
 from cpms_metrics import CpmsError
+from cpms_metrics import upload as uploads
 from cpms_metrics.access import mask_nirs
 from cpms_metrics.errors import HeaderNotFound
 from cpms_metrics.ingest import rejects_of
 from cpms_metrics.profiles import NO_PROFILE, load_profile
 from cpms_metrics.rejects import rejections_csv
-from ui import auth, cases, clock, data
-from ui.format import format_count
+from ui import auth, clock, data
+from ui.format import format_count, md
 from ui.mapping import MappingSource, mapping_step, profile_names
 from ui.page import page_setup
+from ui.panels import imports as panel
+from ui.panels.common import show_error
 from ui.widgets import no_data
 
 _, who = page_setup("Import")
@@ -31,7 +34,7 @@ UNCHANGED = " La base n'a pas été modifiée."
 def confirm() -> None:
     check = state.pop("import_check")
     try:
-        state["import_done"] = done = cases.confirm_upload(store, check, now=clock.now())
+        state["import_done"] = done = uploads.confirm_upload(store, check, now=clock.now())
     except CpmsError as exc:
         state["import_failure"], state["import_check"] = exc, check
     else:
@@ -60,12 +63,12 @@ st.caption(
 if (done := state.get("import_done")) and "import_check" not in state:
     stale = f", {format_count(done.stale)} ligne(s) périmée(s) non appliquée(s)"
     st.success(
-        f"**Import n° {done.import_id} terminé** — « {cases.md(done.file_name)} » : "
+        f"**Import n° {done.import_id} terminé** — « {md(done.file_name)} » : "
         f"{format_count(done.added)} dossier(s) ajouté(s), {format_count(done.updated)} mis à "
         f"jour, {format_count(done.rejected)} ligne(s) rejetée(s){stale if done.stale else ''}.",
         icon=":material/check_circle:",
     )
-    cases.report_cards(done, done=True)
+    panel.report_cards(done, done=True)
 
 mapping: MappingSource | None = state.get("import_mapping")
 if mapping is not None and "import_check" not in state:
@@ -76,19 +79,19 @@ if mapping is not None and "import_check" not in state:
                 mapping, today=clock.today(), objects=objects, folder=profiles_dir
             )
         except CpmsError as exc:
-            cases.show_error(exc, UNCHANGED)
+            show_error(exc, UNCHANGED)
             chosen = None
         st.button("Choisir un autre fichier", icon=":material/close:", on_click=cancel,
                   key="map_cancel")  # fmt: skip
     if chosen is not None:
         try:
             with st.spinner("Lecture et vérification du fichier…"):
-                state["import_check"] = cases.check_upload(
+                state["import_check"] = uploads.check_upload(
                     store, mapping.name, mapping.content, today=clock.today(), objects=objects,
-                    profile=chosen,
+                    causes=data.settings().causes, profile=chosen,
                 )  # fmt: skip
         except CpmsError as exc:
-            cases.show_error(exc, UNCHANGED)
+            show_error(exc, UNCHANGED)
         else:
             state.pop("import_mapping", None)
             st.rerun()
@@ -101,15 +104,15 @@ elif (check := state.get("import_check")) is None:
         f"{profiles_dir}, réglage CPMS_PROFILES_DIR) dit quelle colonne est laquelle.",
     ) if names else ""  # fmt: skip
     upload = st.file_uploader(
-        "Export à importer", type=cases.UPLOAD_TYPES, key=f"import_upload_{version}",
+        "Export à importer", type=uploads.UPLOAD_TYPES, key=f"import_upload_{version}",
         help="CSV séparé par « ; » ou « , » (UTF-8 ou Windows-1252, celui d'Excel), classeur "
         "Excel .xlsx (première feuille) ou Parquet.",
     )  # fmt: skip
     if upload is not None:
         content = upload.getvalue()
-        key = cases.upload_key(upload.name, content)
+        key = uploads.upload_key(upload.name, content)
         if (failed := state.get("import_failed")) and failed[0] == key:
-            cases.show_error(failed[1], UNCHANGED)  # the same file again: not read twice
+            show_error(failed[1], UNCHANGED)  # the same file again: not read twice
         else:
             try:
                 profile = (
@@ -123,9 +126,9 @@ elif (check := state.get("import_check")) is None:
                     else NO_PROFILE
                 )
                 with st.spinner("Lecture et vérification du fichier…"):
-                    state["import_check"] = cases.check_upload(
+                    state["import_check"] = uploads.check_upload(
                         store, upload.name, content, today=clock.today(), objects=objects,
-                        profile=profile,
+                        causes=data.settings().causes, profile=profile,
                     )  # fmt: skip
             except HeaderNotFound as exc:
                 state["import_mapping"] = MappingSource(upload.name, content, exc.message)
@@ -133,23 +136,23 @@ elif (check := state.get("import_check")) is None:
                 st.rerun()
             except CpmsError as exc:
                 state["import_failed"] = (key, exc)
-                cases.show_error(exc, UNCHANGED)
+                show_error(exc, UNCHANGED)
             else:
                 state.pop("import_done", None)
                 st.rerun()
 else:
-    check = state["import_check"] = cases.fresh_preview(store, check)
+    check = state["import_check"] = uploads.fresh_preview(store, check)
     report = check.report
     with st.container(border=True):
-        name = cases.md(report.file_name)
+        name = md(report.file_name)
         st.markdown(f"##### :material/fact_check: Vérification de « {name} »")
         st.caption("Rien n'a encore été écrit dans la base : voici ce que l'import ferait.")
-        cases.report_cards(report, done=False)
+        panel.report_cards(report, done=False)
         if len(report.rejections):
             st.markdown("**Lignes rejetées**, avec leur motif :")
-            cases.rejections_table(report.rejections, who.personal_data)
+            panel.rejections_table(report.rejections, who.personal_data)
         if failure := state.pop("import_failure", None):
-            cases.show_error(failure, UNCHANGED)
+            show_error(failure, UNCHANGED)
         with st.container(horizontal=True):
             st.button(
                 "Confirmer l'import", type="primary", icon=":material/upload:", on_click=confirm,
@@ -170,11 +173,11 @@ else:
                 )  # fmt: skip
 
 st.subheader("Imports précédents")
-log = cases.read("imports")
+log = data.read("imports")
 if log.empty:
     no_data("Aucun import pour l'instant.")
     st.stop()
-cases.imports_table(log)
+panel.imports_table(log)
 rejected = {int(r["id"]): r for r in log[log["rejected"] > 0].to_dict("records")}
 if rejected:
     left, right = st.columns([2, 1], vertical_alignment="bottom")

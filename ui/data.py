@@ -17,8 +17,12 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from cpms_metrics import CpmsError, Store, access, demo, open_store, queries, worklist
+from cpms_metrics import CpmsError, Store, access, cases, demo, open_store, queries, worklist
 from cpms_metrics.access import PersonalData
+from cpms_metrics.casefile import case_deadlines, known_handlers
+from cpms_metrics.drilldown import count_point_cases, point_cases
+from cpms_metrics.ingest import import_log
+from cpms_metrics.quality import finding_cases, findings_by_kind, findings_by_month
 from cpms_metrics.queries import Scope
 from cpms_metrics.settings import Settings, load_settings
 from ui import clock
@@ -60,7 +64,8 @@ def store() -> Store:
         _stop(exc)
 
 
-# One cached entry point: (database, data version, query name, arguments) -> result.
+# The one cache registry of the app: (database, data version, query name, arguments) -> result.
+# Figures take a Scope first (`_call`); the case pages' reads take what they need (`read`).
 _QUERIES: dict[str, Callable[..., Any]] = {
     "kpis": lambda s, scope: queries.kpis(s, as_of=scope.as_of, scope=scope),
     "summary": queries.summarise,
@@ -77,12 +82,36 @@ _QUERIES: dict[str, Callable[..., Any]] = {
     "referral_delays": worklist.referral_delays,
     "referral_stats": worklist.referral_delay_stats,
     "months": queries.months_with_complaints,
+    "count_point_cases": count_point_cases,
+    "point_cases": point_cases,
+    # The case pages (Suivi des dossiers, Import, Qualité des données).
+    "find_cases": cases.find_cases,
+    "case": cases.get_case,
+    "deadlines": case_deadlines,
+    "history": cases.case_history,
+    "attachments": cases.case_attachments,
+    "case_findings": cases.case_findings,
+    "handlers_known": known_handlers,
+    "imports": import_log,
+    "by_kind": findings_by_kind,
+    "by_month": findings_by_month,
+    "finding_cases": finding_cases,
 }
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached(path: str, version: str, name: str, scope: Any, *args: Any, **kwargs: Any) -> Any:
-    return _QUERIES[name](_open(path), scope, *args, **kwargs)
+def _cached(path: str, version: str, name: str, *args: Any, **kwargs: Any) -> Any:
+    return _QUERIES[name](_open(path), *args, **kwargs)
+
+
+def read(name: str, *args: Any, **kwargs: Any) -> Any:
+    """A read of `_QUERIES` with its own arguments, cached until the database file changes; a
+    CpmsError stops the page."""
+    current = store()
+    try:
+        return _cached(str(current.path), current.data_version(), name, *args, **kwargs)
+    except CpmsError as exc:
+        _stop(exc)
 
 
 def _call(name: str, filters: Filters | Scope, *args: Any, **kwargs: Any) -> Any:

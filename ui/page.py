@@ -55,7 +55,9 @@ def page_setup(title: str) -> tuple[Filters, Access]:
     the filters and the header; returns the filters and what the person may see and do."""
     st.set_page_config(
         page_title=f"{title} · CPMS réclamations",
-        page_icon=":material/fact_check:",
+        # An emoji, drawn by the browser: a `:material/…:` favicon is fetched from
+        # fonts.gstatic.com, and no request may leave the server (tests/e2e/test_links_browser.py).
+        page_icon="📋",
         layout="wide",
     )
     st.html(Path(__file__).with_name("style.css"))

@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cpms_metrics.access import Access, mask_nirs_in_frame
-from cpms_metrics.charts import rate_chart, status_chart
 from cpms_metrics.definitions import (
     FIGURES,
     STATUS_HELP,
@@ -44,6 +43,7 @@ from ui.format import (
     format_rate,
     points_change,
 )
+from ui.panels.common import REFERENCE, case_links, reference_link
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -256,7 +256,7 @@ def late_cases_table(frame: pd.DataFrame, done_title: str) -> None:
     objects = _objects(frame)
     shown = pd.DataFrame(
         {
-            "Référence": frame["reference"],
+            REFERENCE: case_links(frame["reference"]),
             "Statut": frame["status"].map(STATUS_LABELS),
             "Jours de retard": frame["days_late"],
             "Reçue le": frame["received_on"],
@@ -273,7 +273,7 @@ def late_cases_table(frame: pd.DataFrame, done_title: str) -> None:
 def misrouted_table(frame: pd.DataFrame) -> None:
     shown = pd.DataFrame(
         {
-            "Référence": frame["reference"],
+            REFERENCE: case_links(frame["reference"]),
             "Saisine le": frame["mediator_referred_on"],
             "Porteur de risque": frame["risk_carrier"].map(lambda v: label(RISK_CARRIERS, v)),
             "Médiateur saisi": frame["mediator"].map(mediator_label),
@@ -284,16 +284,28 @@ def misrouted_table(frame: pd.DataFrame) -> None:
     _table(shown)
 
 
+def days_late(days_left: pd.Series) -> pd.Series:
+    """Days past the deadline, positive; blank when it has not passed."""
+    return (-days_left).where(days_left < 0).astype("Int64")
+
+
+def days_remaining(days_left: pd.Series) -> pd.Series:
+    """Days left before the deadline; blank once it has passed."""
+    return days_left.where(days_left >= 0).astype("Int64")
+
+
 def open_cases_table(frame: pd.DataFrame) -> None:
-    """The worklist: one row per open complaint, coloured by how close its deadline is."""
+    """The worklist: one row per open complaint, coloured by how close its deadline is; its
+    lateness in days (positive) beside the days left, each blank when it does not apply."""
     objects = _objects(frame)
     shown = pd.DataFrame(
         {
             "Situation": frame["band"].map(BANDS),
-            "Référence": frame["reference"],
+            REFERENCE: case_links(frame["reference"]),
             "À faire": frame["next_step"].map({"ack": "AR", "answer": "Réponse"}),
             "Échéance": frame["next_due"],
-            "Jours restants": frame["days_left"],
+            "Jours de retard": days_late(frame["days_left"]),
+            "Jours restants": days_remaining(frame["days_left"]),
             "Gestionnaire": frame["handler"].fillna("Non attribué"),
             "Objet": frame["object"].map(lambda v: label(objects, v)),
             "Canal": frame["channel"].map(lambda v: label(CHANNELS, v)),
@@ -308,7 +320,10 @@ def open_cases_table(frame: pd.DataFrame) -> None:
         shown["NIR"] = frame["nir"].map(lambda v: _text(v, lambda n: mask_nir(str(n))))
     _table(
         shown,
-        help={"Jours restants": "Négatif : échéance dépassée depuis autant de jours."},
+        help={
+            "Jours de retard": "Jours écoulés depuis l'échéance dépassée.",
+            "Jours restants": "Jours avant l'échéance, aujourd'hui compris comme 0.",
+        },
         colours=[BAND_COLOURS[b] for b in frame["band"]],
     )
 
@@ -357,7 +372,8 @@ def _table(
     shown: pd.DataFrame, help: dict[str, str] | None = None, colours: list[str] | None = None
 ) -> None:
     """A list of cases as tall as its rows: dates as text, any NIR masked whatever the column
-    (`access.mask_nirs`), integers without separators games, each row in its colour if given."""
+    (`access.mask_nirs`, the case's address included), integers without separators games, each
+    reference a link to its case, each row in its colour if given."""
     frame = mask_nirs_in_frame(_dates_as_text(shown)).reset_index(drop=True)
     styled: Any = frame
     if colours:
@@ -367,11 +383,13 @@ def _table(
             ),
             axis=1,
         )
-    config = {
+    config: dict[str, Any] = {
         column: st.column_config.NumberColumn(column, format="%d", help=(help or {}).get(column))
         for column in frame.columns
         if pd.api.types.is_integer_dtype(frame[column])
     }
+    if REFERENCE in frame.columns:  # the address of each case (`casefile.case_address`)
+        config[REFERENCE] = reference_link()
     st.dataframe(styled, hide_index=True, width="stretch", height="content", column_config=config)
 
 
@@ -394,21 +412,6 @@ def breakdown(frame: pd.DataFrame, labels: Callable[[Any], str]) -> pd.DataFrame
         ["complaints", "key"], ascending=[False, True]
     )
     return shown.assign(label=shown["key"].map(labels)).reset_index(drop=True)
-
-
-def monthly_compliance(
-    filters: Filters, step: str, series: tuple[tuple[str, str, str], ...]
-) -> None:
-    """Compliance per month beside the statuses per month, for `step` ("ack" or "response")."""
-    months = data.monthly(filters)
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Conformité par mois")
-        chart(rate_chart(months, filters.months, filters.as_of, series))
-    with right:
-        st.subheader("Statuts par mois")
-        chart(status_chart(months, filters.months, filters.as_of, step))
-    st.caption(PROVISIONAL_CAPTION)
 
 
 def late_cases(filters: Filters, who: Access, name: str, done_title: str, empty: str) -> None:

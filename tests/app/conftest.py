@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import streamlit as st
@@ -60,3 +61,12 @@ def run_page(page: str, params: dict[str, str] | None = None) -> AppTest:
 
 def shown_metrics(at: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in at.metric}
+
+
+def linked(column: object) -> list[str]:
+    """The references of a table's `Référence` column, each checked to be its case's address
+    (`suivi_des_dossiers?ref=…`), decoded as the table shows them."""
+    values = [str(v) for v in column]  # type: ignore[attr-defined]
+    address = "suivi_des_dossiers?ref="
+    assert all(v.startswith(address) for v in values), values
+    return [unquote(v.removeprefix(address)) for v in values]

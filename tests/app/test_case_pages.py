@@ -2,9 +2,10 @@
 des dossiers, Import and Qualité des données.
 
 A file_uploader cannot be driven by AppTest: the import page's processing is
-`ui.cases.check_upload`, called here with bytes, and its result is put in the session as the page
-would put it; the attachments of the form are saved through the same `save_case` call the page
-makes. The browser test (tests/e2e/test_form_browser.py) drives both uploaders for real.
+`cpms_metrics.upload.check_upload`, called here with bytes, and its result is put in the session
+as the page would put it; the attachments of the form are saved through the same `save_case`
+call the page makes. The browser test (tests/e2e/test_form_browser.py)
+drives both uploaders for real.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cpms_metrics import Scope, kpis, open_store
+from cpms_metrics import Scope, casefile, families, kpis, open_store, upload
 from cpms_metrics.access import PersonalData, audit_log
-from cpms_metrics.cases import get_case, save_case
+from cpms_metrics.cases import attachment_content, get_case, save_case
 from cpms_metrics.definitions import MISROUTED_LABEL
 from cpms_metrics.errors import ImportFileError
 from cpms_metrics.ingest import import_log
@@ -33,7 +34,7 @@ from cpms_metrics.rejects import rejections_csv
 from cpms_metrics.settings import load_settings
 from tests.app.conftest import ROOT, run_page, shown_metrics
 from tests.app.known_export import QUERY, TEXT, write_export
-from ui import auth, cases, clock
+from ui import auth, clock
 from ui.format import format_count
 
 SAISIE = "pages/6_saisie.py"
@@ -110,7 +111,7 @@ def stored(db: Path) -> dict[str, int]:
 
 
 def shown(markdown: str) -> str:
-    """Markdown as read on the page: the escapes of typed values (`ui.cases.md`) removed."""
+    """Markdown as read on the page: the escapes of typed values (`ui.panels.common.md`) removed."""
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
@@ -152,6 +153,16 @@ def test_a_valid_complaint_is_saved_and_counted_while_the_app_is_open(known_db: 
     at = button(at, "Saisir un nouveau dossier").click().run()
     assert widget(at, "Nom").value == ""
     assert widget(at, "Date de réception").value == today()
+
+
+def test_the_form_records_a_root_cause_already_known(known_db: Path) -> None:
+    at = submit(fill(run_page(SAISIE), {**WRITTEN, "Cause": "delai_traitement"}))
+    assert not at.exception and not at.error
+    reference = at.metric[0].value
+    store = open_store(known_db, keep_open=False)
+    with store.cursor() as cur:
+        rows = cur.execute("SELECT cause FROM complaints WHERE reference = $r", {"r": reference})
+        assert rows.fetchall() == [("delai_traitement",)]
 
 
 MISSING = ("Nom", "Numéro de sécurité sociale", "Entreprise / Souscripteur", "Formulation")
@@ -334,7 +345,7 @@ def test_follow_up_checks_chronology_then_records_with_history(known_db: Path) -
         "Médiateur."
     )
     case = get_case(store, "R04")
-    assert cases.as_day(case["acknowledged_on"]) == date(2025, 4, 16)
+    assert casefile.as_day(case["acknowledged_on"]) == date(2025, 4, 16)
     assert (case["response_channel"], case["mediator"]) == ("courrier", "mediation_assurance")
     history = at.dataframe[-1].value
     changes = history[history["Action"] == "Modification"].set_index("Champ")
@@ -378,7 +389,7 @@ def test_attachments_are_kept_with_the_case(known_db: Path) -> None:
     # The form's values and files as the page hands them to `save_case` (AppTest cannot fill an
     # uploader: the file is a stand-in with the same two attributes).
     upload = SimpleNamespace(name="releve.pdf", getvalue=lambda: b"%PDF-1.4 test")
-    values, files = cases.entry_values(
+    values, files = casefile.entry_values(
         {"f_received_on": today(), "f_channel": "telephone", "f_nature": "reclamation",
          "f_object": "autre", "f_last_name": " Roux ", "f_first_name": "Léa",
          "f_phone": "0147703097", "f_description": "Courrier perdu.", "f_attachments": [upload]},
@@ -393,7 +404,7 @@ def test_attachments_are_kept_with_the_case(known_db: Path) -> None:
     at = run_page(SUIVI, {"ref": saved.reference})
     labels = [b.proto.label for b in at.get("download_button")]
     assert any(label.startswith(r"releve\.pdf") for label in labels)  # Markdown, escaped
-    assert cases.attachment_content(store, saved.reference, "releve.pdf") == b"%PDF-1.4 test"
+    assert attachment_content(store, saved.reference, "releve.pdf") == b"%PDF-1.4 test"
 
 
 def test_the_command_line_imports_while_the_app_is_open(known_db: Path, tmp_path: Path) -> None:
@@ -425,7 +436,7 @@ CP1252 = (
 
 def checked(db: Path, content: bytes = CP1252, name: str = "export_hebdo.csv") -> Any:
     store = open_store(db, keep_open=False)
-    return cases.check_upload(store, name, content, today=today(), objects=load_settings().objects)
+    return upload.check_upload(store, name, content, today=today(), objects=load_settings().objects)
 
 
 def test_an_upload_is_checked_then_loaded_on_confirmation(known_db: Path) -> None:
@@ -499,7 +510,7 @@ def test_findings_by_kind_and_the_cases_behind_them(known_db: Path) -> None:
     assert not at.exception
     store = open_store(known_db, keep_open=False)
     by_kind = findings_by_kind(store, Scope(date(2025, 12, 31), "cpms", "2025-01", "2025-12"))
-    expected = cases.family_counts(by_kind)
+    expected = families.family_counts(by_kind)
     assert shown_metrics(at) == {k: format_count(v) for k, v in expected.items()}
     assert shown_metrics(at)[MISROUTED_LABEL] == "1"  # R03, as on Médiation
     widget(at, "Type de constat").set_value("mauvaise_orientation")

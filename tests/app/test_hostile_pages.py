@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import PAGES, run_page
+from tests.app.conftest import PAGES, linked, run_page
 
 
 @pytest.mark.parametrize("host", ["evil.example:8501", "attacker.test"])
@@ -116,7 +116,7 @@ def test_the_worklist_and_the_sidebar_mask_a_nir_typed_anywhere(hostile_db: Path
 def test_a_chosen_company_still_filters_by_its_stored_name(hostile_db: Path) -> None:
     at = run_page("pages/5_dossiers_a_echeance.py", {**QUERY, "company": f"Société {SPACED_A}"})
     assert not at.exception
-    assert list(at.dataframe[0].value["Référence"]) == [MASKED_A]
+    assert linked(at.dataframe[0].value["Référence"]) == [MASKED_A]  # linked, masked
     # The sidebar and the header line show the company masked (the URL keeps what filters).
     assert_no_full_nir("\n".join(markdown_bodies(at)))
 
@@ -182,11 +182,11 @@ def test_the_import_page_masks_rejected_references(hostile_db: Path) -> None:
 
     from cpms_metrics import open_store
     from cpms_metrics.settings import load_settings
+    from cpms_metrics.upload import check_upload
     from tests.app.conftest import ROOT
-    from ui import cases
 
     store = open_store(hostile_db, keep_open=False)
-    check = cases.check_upload(
+    check = check_upload(
         store, f"export_{NIR_A}.csv", HOSTILE.encode(), today=date(2026, 1, 10),
         objects=load_settings().objects,
     )  # fmt: skip

@@ -9,11 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cpms_metrics import open_store
+from cpms_metrics import upload as uploads
 from cpms_metrics.errors import HeaderNotFound
 from cpms_metrics.profiles import load_profile
 from cpms_metrics.settings import Settings
 from tests.app.conftest import ROOT, shown_metrics
-from ui import cases, clock
+from ui import clock
 from ui.mapping import ABSENT, FIXED, MappingSource
 
 IMPORT = "pages/9_import.py"
@@ -36,7 +37,9 @@ def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_unrecognised_headers_lead_to_the_mapping_step(known_db: Path) -> None:
     store = open_store(known_db, keep_open=False)
     with pytest.raises(HeaderNotFound):
-        cases.check_upload(store, "x.csv", FOREIGN, today=clock.today(), objects=Settings().objects)
+        uploads.check_upload(
+            store, "x.csv", FOREIGN, today=clock.today(), objects=Settings().objects
+        )
 
 
 def test_mapping_step_maps_previews_saves_and_checks(known_db: Path, profiles: Path) -> None:

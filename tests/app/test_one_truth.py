@@ -23,7 +23,7 @@ from cpms_metrics.ingest import import_file
 from cpms_metrics.queries import backlog_scope
 from cpms_metrics.sample import write_sample
 from cpms_metrics.settings import load_settings
-from tests.app.conftest import PAGES, run_page, shown_metrics
+from tests.app.conftest import PAGES, linked, run_page, shown_metrics
 from tests.app.known_export import AS_OF, QUERY, TEXT, build_db
 from ui.format import format_count
 
@@ -191,7 +191,7 @@ def test_mediation_and_quality_count_the_same_misrouted_referrals(db_path: Path)
     quality_page = run_page("pages/10_qualite_des_donnees.py", QUERY)
     assert shown_metrics(mediation)[MISROUTED_LABEL] == "1"
     assert shown_metrics(quality_page)[MISROUTED_LABEL] == "1"
-    assert list(mediation.dataframe[0].value["Référence"]) == ["R03"]
+    assert linked(mediation.dataframe[0].value["Référence"]) == ["R03"]
     store = open_store(db_path)
     try:
         scope = Scope(AS_OF, "cpms", "2025-01", "2025-12")

@@ -11,7 +11,7 @@ import pytest
 from cpms_metrics import Scope, kpis, open_store, worklist
 from cpms_metrics.definitions import MISROUTED_LABEL, OVERVIEW_HEADLINES
 from cpms_metrics.queries import backlog_scope
-from tests.app.conftest import PAGES, run_page, shown_metrics
+from tests.app.conftest import PAGES, linked, run_page, shown_metrics
 from tests.app.known_export import AS_OF, EXPECTED_BACKLOG, EXPECTED_CARDS, QUERY
 from ui import clock
 from ui.format import format_count, format_days, format_rate
@@ -123,7 +123,7 @@ def test_late_lists_hold_the_late_and_overdue_cases(known_db: Path) -> None:
     at = run_page("pages/1_accuses_de_reception.py", QUERY)
     table = at.dataframe[0].value
     # Still open first (R04 overdue longest, then R07), then the late one.
-    assert list(table["Référence"]) == ["R04", "R07", "R02"]
+    assert linked(table["Référence"]) == ["R04", "R07", "R02"]
     assert list(table["Statut"]) == ["Hors délai en cours", "Hors délai en cours", "En retard"]
 
 
@@ -147,7 +147,7 @@ def test_mediation_page(known_db: Path) -> None:
     assert shown["Saisines du médiateur"] == format_count(escalation["escalated"])
     assert shown["Taux de saisine du médiateur"] == format_rate(escalation["rate"])
     assert shown[MISROUTED_LABEL] == "1"
-    assert list(at.dataframe[0].value["Référence"]) == ["R03"]
+    assert linked(at.dataframe[0].value["Référence"]) == ["R03"]
     addresses = " ".join(at.table[-1].value["Adresse"])
     assert "TSA 50110, 75441 Paris Cedex 09" in addresses
     assert "10 rue Cambacérès, 75008 Paris" in addresses
@@ -169,7 +169,7 @@ def test_worklist_lists_every_open_case_by_default(known_db: Path) -> None:
     assert bands["due_3"] == backlog["due_within_3_days"]
     table = at.dataframe[0].value
     # R11, received in December 2024, is open too: the period does not hide it.
-    assert list(table["Référence"]) == ["R11", "R04", "R06", "R07", "R08", "R10"]
+    assert linked(table["Référence"]) == ["R11", "R04", "R06", "R07", "R08", "R10"]
     assert list(table["Situation"])[:4] == ["Hors délai"] * 4
     assert "269054958815780" not in table.to_string()  # the NIR is masked
     assert "2 69 05 49 ••• ••• 80" in list(table["NIR"])
@@ -178,16 +178,16 @@ def test_worklist_lists_every_open_case_by_default(known_db: Path) -> None:
 def test_worklist_narrowed_to_the_period(known_db: Path) -> None:
     at = run_page("pages/5_dossiers_a_echeance.py", QUERY)
     at.toggle(key="worklist_in_period").set_value(True).run()
-    assert list(at.dataframe[0].value["Référence"]) == ["R04", "R06", "R07", "R08", "R10"]
+    assert linked(at.dataframe[0].value["Référence"]) == ["R04", "R06", "R07", "R08", "R10"]
     assert shown_metrics(at)["Dossiers ouverts reçus sur la période"] == "5"
 
 
 def test_worklist_filters_by_band_and_handler(known_db: Path) -> None:
     at = run_page("pages/5_dossiers_a_echeance.py", QUERY)
     at.button_group(key="worklist_bands").set_value(["overdue"]).run()
-    assert list(at.dataframe[0].value["Référence"]) == ["R11", "R04", "R06", "R07"]
+    assert linked(at.dataframe[0].value["Référence"]) == ["R11", "R04", "R06", "R07"]
     at.selectbox(key="worklist_handler").set_value("Karim Benali").run()
-    assert list(at.dataframe[0].value["Référence"]) == ["R06"]
+    assert linked(at.dataframe[0].value["Référence"]) == ["R06"]
 
 
 # --- Edge cases ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from cpms_metrics import open_store
 from cpms_metrics.access import PersonalData, audit_log
 from cpms_metrics.ingest import import_file
 from cpms_metrics.settings import load_settings
-from tests.app.conftest import PAGES, ROOT, shown_metrics
+from tests.app.conftest import PAGES, ROOT, linked, shown_metrics
 from tests.app.known_export import EXPECTED_CARDS, IMPORT_DAY, QUERY, ROWS, TEXT, write_export
 from ui import data
 from ui.filters import Filters
@@ -206,7 +206,7 @@ def test_direction_sees_no_personal_data_no_case_list_and_no_form(db: Path, page
 
 def test_the_late_list_is_there_for_the_other_roles(db: Path) -> None:
     at = as_user("pages/1_accuses_de_reception.py", "qualite@cpms.fr")
-    assert list(at.dataframe[0].value["Référence"]) == ["R04", "R07", "R02"]
+    assert linked(at.dataframe[0].value["Référence"]) == ["R04", "R07", "R02"]
 
 
 # --- qualite ------------------------------------------------------------------------------------
@@ -235,7 +235,8 @@ def test_qualite_sees_r07_masked_with_its_history_and_description(db: Path) -> N
 
 def test_qualite_sees_initials_on_the_worklist(db: Path) -> None:
     at = as_user("pages/5_dossiers_a_echeance.py", "qualite@cpms.fr")
-    table = at.dataframe[0].value.set_index("Référence")
+    table = at.dataframe[0].value
+    table = table.set_index(pd.Index(linked(table["Référence"])))
     assert table.loc["R07", "Adhérent"] == "E. L."
     assert table.loc["R07", "NIR"] == "1 85 05 78 ••• ••• 91"
 

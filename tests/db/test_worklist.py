@@ -204,7 +204,8 @@ def test_exports_open_cleanly_in_french_excel(store: Store) -> None:
     header = dict(zip(rows[0], rows[2], strict=True))
     assert header["Référence"] == "B"
     assert header["Échéance"] == "30/12/2025"
-    assert header["Jours restants"] == "-1"
+    assert header["Jours de retard"] == "1"  # lateness reads positive
+    assert header["Jours restants"] == ""
     assert header["Situation"] == "Hors délai"
     assert header["Prochaine étape"] == "Accusé de réception"
     assert header["NIR (masqué)"] == "2 69 05 49 ••• ••• 80"
@@ -216,6 +217,11 @@ def test_exports_open_cleanly_in_french_excel(store: Store) -> None:
     due = sheet.cell(row=3, column=4)
     assert due.value == datetime(2025, 12, 30)
     assert due.number_format == "DD/MM/YYYY"
+    # Printed landscape, one page wide, the header on every page.
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$1"
     assert zipfile.is_zipfile(io.BytesIO(worklist.to_xlsx_bytes(readable.iloc[0:0])))
 
 

@@ -8,7 +8,6 @@ from cpms_metrics.deadlines import (
     Calendar,
     add_jours_ouvrables,
     add_months,
-    clock_start,
     due_dates,
     is_jour_ouvrable,
 )
@@ -129,13 +128,6 @@ def test_cpc_642_extension(policy, start, ack, answer):
 def test_extension_is_off_by_default():
     # 2026-04-30 + 10 days is a Sunday and stays so without the setting
     assert due_dates("cpms", date(2026, 4, 30)).acknowledgement == date(2026, 5, 10)
-
-
-def test_clock_start():
-    received, sent = date(2025, 3, 10), date(2025, 3, 6)
-    assert clock_start("cpms", received, sent) == received
-    assert clock_start("acpr", received, sent) == sent
-    assert clock_start("acpr", received, None) == received
 
 
 def test_unknown_policy_is_refused():
