@@ -16,7 +16,14 @@ from typing import Any
 import pandas as pd
 
 from .access import mask_nirs, needs_neutralising, neutralise
-from .fields import CHANNELS, MEDIATORS, RISK_CARRIERS, label, object_vocabulary
+from .fields import (
+    CHANNELS,
+    MEDIATORS,
+    RISK_CARRIERS,
+    cause_vocabulary,
+    label,
+    object_vocabulary,
+)
 from .queries import DUE_SOON_DAYS, Scope, scoped_cases
 from .schema import fetch_one
 from .store import Store
@@ -37,8 +44,8 @@ UNASSIGNED = ""  # handler filter value for cases nobody handles yet
 # backlog of queries.kpis (rules §7): "Hors délai" counts the open cases with an overdue
 # acknowledgement or answer, "≤ 3 jours" is `due_within_3_days`, the four bands are `open`.
 _OPEN_CASES = f"""
-    SELECT reference, received_on, channel, object, handler, company, risk_carrier,
-        last_name, first_name, nir, ack_due, answer_due, ack_done_on,
+    SELECT reference, received_on, channel, object, cause, dysfunction, handler, company,
+        risk_carrier, last_name, first_name, nir, ack_due, answer_due, ack_done_on,
         ack_status, answer_status, next_step, next_due,
         $as_of - received_on AS open_days,
         next_due - $as_of AS days_left,
@@ -320,6 +327,8 @@ EXPORT_COLUMNS = {
     "answer_due": "Échéance réponse",
     "channel": "Canal",
     "object": "Objet",
+    "cause": "Cause",
+    "dysfunction": "Dysfonctionnement",
     "handler": "Gestionnaire",
     "company": "Entreprise / Souscripteur",
     "risk_carrier": "Porteur de risque",
@@ -333,11 +342,13 @@ EXPORT_DATES = ("next_due", "received_on", "ack_due", "answer_due")
 def readable_open_cases(frame: pd.DataFrame) -> pd.DataFrame:
     """`open_cases` for a person: French column names, labels for codes, the NIR masked."""
     objects = object_vocabulary(tuple(str(o) for o in frame["object"].dropna().unique()))
+    causes = cause_vocabulary(tuple(str(c) for c in frame["cause"].dropna().unique()))
     readers: dict[str, Callable[[Any], str | None]] = {
         "band": BANDS.get,
         "next_step": STEPS.get,
         "channel": lambda v: label(CHANNELS, v),
         "object": lambda v: label(objects, v),
+        "cause": lambda v: label(causes, v),
         "risk_carrier": lambda v: label(RISK_CARRIERS, v),
         "nir": lambda v: mask_nir(str(v)),
     }

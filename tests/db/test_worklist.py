@@ -209,6 +209,7 @@ def test_exports_open_cleanly_in_french_excel(store: Store) -> None:
     assert header["Situation"] == "Hors délai"
     assert header["Prochaine étape"] == "Accusé de réception"
     assert header["NIR (masqué)"] == "2 69 05 49 ••• ••• 80"
+    assert {"Cause", "Dysfonctionnement"} <= set(header)  # ACPR 2024-R-02 columns go out too
     assert b"269054958815780" not in data
 
     book = load_workbook(io.BytesIO(worklist.to_xlsx_bytes(readable)))
