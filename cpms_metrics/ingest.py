@@ -1744,9 +1744,9 @@ def _write(
                        {tracked}
                 FROM staged s ANTI JOIN complaints c USING (reference)
                 LEFT JOIN due_dates r ON r.policy = 'cpms'
-                    AND r.start_date = {clock_start_sql("r.policy", "s.received_on", sent)}
+                    AND r.start_date = {clock_start_sql("'cpms'", "s.received_on", sent)}
                 LEFT JOIN due_dates a ON a.policy = 'acpr'
-                    AND a.start_date = {clock_start_sql("a.policy", "s.received_on", sent)}""",
+                    AND a.start_date = {clock_start_sql("'acpr'", "s.received_on", sent)}""",
             {"at": at, "source": source},
         )
     for step, flag in (("acknowledged_on", "ack_tracked"), ("responded_on", "answer_tracked")):

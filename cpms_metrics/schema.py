@@ -212,7 +212,8 @@ _DERIVED_MEDIATOR = " ".join(
 
 def clock_start_sql(policy: str, received: str = "received_on", sent: str = "sent_on") -> str:
     """The clock start (docs/regles.md §2), its one definition: `cpms` counts from receipt, `acpr`
-    from the client's sending when known. `policy` is an SQL expression ('acpr', p.policy)."""
+    from the client's sending when known. `policy` is an SQL expression ('acpr', p.policy); in a
+    join key, pass a literal so that the key stays an equality DuckDB can hash."""
     return f"CASE WHEN {policy} = 'acpr' THEN coalesce({sent}, {received}) ELSE {received} END"
 
 

@@ -262,8 +262,8 @@ def refresh_due_dates(cur: Cursor, calendar: Calendar) -> int:
             ack_due_acpr = a.ack_due, answer_due_acpr = a.answer_due
         FROM due_dates r, due_dates a
         WHERE complaints.ack_due_cpms IS NULL
-          AND r.policy = 'cpms' AND r.start_date = {clock_start_sql("r.policy", *_COLUMNS)}
-          AND a.policy = 'acpr' AND a.start_date = {clock_start_sql("a.policy", *_COLUMNS)}
+          AND r.policy = 'cpms' AND r.start_date = {clock_start_sql("'cpms'", *_COLUMNS)}
+          AND a.policy = 'acpr' AND a.start_date = {clock_start_sql("'acpr'", *_COLUMNS)}
     """)
     return added
 
