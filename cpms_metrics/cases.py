@@ -1,7 +1,8 @@
 """One case at a time: save a case typed in the form, record its follow-up, find it, show history.
 
-A case goes through the importer's own normalisation and checks (`ingest.prepare`) and its own
-writer (`ingest.write_cases`), so the form and an export obey one set of rules and keep one history.
+A case goes through the importer's own normalisation and checks (`ingest.prepare`: the steps
+of ingest/normalise.py and ingest/checks.py) and its own writer (`ingest.write_cases`, in
+ingest/write.py), so the form and an export obey one set of rules and keep one history.
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def load_sample(
 
 def is_sample(store: Store) -> bool:
     """True while the database holds the sample only: any other write (an import, a case typed in
-    the form) clears the flag (`ingest.write_cases`)."""
+    the form) clears the flag (`ingest.write_cases`, in ingest/write.py)."""
     with store.cursor() as cur:
         flag = fetch_one(cur, "SELECT value FROM meta WHERE key = ?", [SAMPLE_FLAG])
     return flag is not None and flag[0] == "1"

@@ -29,6 +29,7 @@ from .validation import (
 )
 
 if TYPE_CHECKING:
+    from .ingest.staging import Staging
     from .store import Store
 
 FINDING_COLUMNS = ["reference", "kind", "field", "value", "message"]
@@ -98,18 +99,18 @@ _MISROUTED_VALUES = (
 _NIR_INSIDE = f"(^|[^0-9]){NIR_IN_TEXT}([^0-9]|$)"
 
 
-def _nir_outside(cur: Cursor) -> str:
-    """The query of the `nir_hors_champ` findings of `finding_state`: SQL finds the (rare) values
-    holding a NIR-shaped sequence, Python masks each distinct one."""
+def _nir_outside(cur: Cursor, staging: Staging) -> str:
+    """The query of the `nir_hors_champ` findings of `staging.finding_state`: SQL finds the
+    (rare) values holding a NIR-shaped sequence, Python masks each distinct one."""
     cur.execute(
-        "CREATE OR REPLACE TEMP TABLE nir_outside AS "
+        f"CREATE OR REPLACE TEMP TABLE {staging.nir_outside} AS "
         + " UNION ALL ".join(
-            f"""SELECT reference, '{c}' AS field, {c} AS raw FROM finding_state
+            f"""SELECT reference, '{c}' AS field, {c} AS raw FROM {staging.finding_state}
                 WHERE strlen({c}) >= 13 AND regexp_matches({c}, '{_NIR_INSIDE}')"""
             for c in NIR_OUTSIDE_COLUMNS
         )
     )
-    raws = [r for (r,) in cur.execute("SELECT DISTINCT raw FROM nir_outside").fetchall()]
+    raws = [r for (r,) in cur.execute(f"SELECT DISTINCT raw FROM {staging.nir_outside}").fetchall()]
     masks = pd.DataFrame(
         [(raw, mask_nir(nir_in_text(raw) or "")) for raw in raws],
         columns=["raw", "shown"],
@@ -119,13 +120,14 @@ def _nir_outside(cur: Cursor) -> str:
     return f"""
         SELECT o.reference, 'nir_hors_champ', o.field, m.shown, {_quote(NIR_OUTSIDE_MESSAGE)},
                o.field
-        FROM nir_outside o JOIN nir_outside_masks m USING (raw)"""
+        FROM {staging.nir_outside} o JOIN nir_outside_masks m USING (raw)"""
 
 
-def compute_findings(cur: Cursor) -> int:
-    """Fill the temporary table `new_findings` with the findings of every case in `staged`, as
-    stored once `staged` is written (stored values for the columns the file does not carry)."""
-    present = {r[0] for r in cur.execute("DESCRIBE staged").fetchall()}
+def compute_findings(cur: Cursor, staging: Staging) -> int:
+    """Fill the temporary table `staging.findings` with the findings of every case in
+    `staging.staged`, as stored once it is written (stored values for the columns the file does
+    not carry)."""
+    present = {r[0] for r in cur.execute(f"DESCRIBE {staging.staged}").fetchall()}
     needed = [
         c for c in CANONICAL if c not in DATE_COLUMNS or c in ("acknowledged_on", "responded_on")
     ]
@@ -133,28 +135,28 @@ def compute_findings(cur: Cursor) -> int:
     # A file that carries every column needs nothing from the stored cases. Otherwise the join
     # is made once, into a table: a view would make it again in each branch of the union below,
     # and at 10 million cases those joins no longer fit in CPMS_MEMORY_LIMIT together.
+    state = staging.finding_state
     if present.issuperset(needed):
-        relation, source = "VIEW", "staged s"
+        relation, source = "VIEW", f"{staging.staged} s"
     else:
-        relation, source = "TABLE", "staged s LEFT JOIN complaints c USING (reference)"
-    cur.execute(
-        f"CREATE OR REPLACE TEMP {relation} finding_state AS SELECT {columns} FROM {source}"
-    )
+        relation = "TABLE"
+        source = f"{staging.staged} s LEFT JOIN complaints c USING (reference)"
+    cur.execute(f"CREATE OR REPLACE TEMP {relation} {state} AS SELECT {columns} FROM {source}")
     parts: list[str] = []
     for column, kind, message in _MISSING:
         parts.append(
             f"SELECT reference, '{kind}', '{column}', '', {_quote(message)}, '{column}' "
-            f"FROM finding_state WHERE nullif(trim({column}), '') IS NULL"
+            f"FROM {state} WHERE nullif(trim({column}), '') IS NULL"
         )
     for channel, (column, message) in _NO_CONTACT.items():
         parts.append(
             f"SELECT reference, 'coordonnees_manquantes', '{column}', '', {_quote(message)}, "
-            f"'{column}' FROM finding_state "
+            f"'{column}' FROM {state} "
             f"WHERE channel = '{channel}' AND nullif(trim({column}), '') IS NULL"
         )
     for column, (kind, problem) in _RULES.items():
         values = cur.execute(f"""
-            SELECT DISTINCT {column} FROM finding_state
+            SELECT DISTINCT {column} FROM {state}
             WHERE nullif(trim({column}), '') IS NOT NULL AND NOT coalesce({_PLAINLY_VALID[column]},
                                                                            false)
         """).fetchall()
@@ -171,9 +173,9 @@ def compute_findings(cur: Cursor) -> int:
         cur.register(f"bad_{column}", bad)
         parts.append(
             f"SELECT reference, '{kind}', '{column}', b.shown, b.reason, '{column}' "
-            f"FROM finding_state JOIN bad_{column} b ON b.raw = {column}"
+            f"FROM {state} JOIN bad_{column} b ON b.raw = {column}"
         )
-    parts.append(_nir_outside(cur))
+    parts.append(_nir_outside(cur, staging))
     channel_label = _case("{}", {k: v[0].lower() for k, v in CHANNELS.items()})
     derived = _case("risk_carrier", MEDIATOR_BY_CARRIER)
     parts.append(f"""
@@ -182,49 +184,52 @@ def compute_findings(cur: Cursor) -> int:
                'réponse par ' || {channel_label.format("response_channel")}
                || ' à une réclamation reçue par ' || {channel_label.format("channel")},
                'response_channel'
-        FROM finding_state WHERE response_channel <> channel""")
+        FROM {state} WHERE response_channel <> channel""")
     parts.append(f"""
         SELECT reference, 'mauvaise_orientation', 'mediator', {_MISROUTED_VALUES.format(derived)},
                'mediator'
-        FROM finding_state WHERE mediator <> {derived}""")
-    parts.append("""
+        FROM {state} WHERE mediator <> {derived}""")
+    parts.append(f"""
         SELECT reference, 'ar_apres_reponse', 'acknowledged_on',
                strftime(acknowledged_on, '%Y-%m-%d'),
                'accusé de réception daté après la réponse (la réponse vaut accusé de réception)',
                'acknowledged_on'
-        FROM finding_state WHERE acknowledged_on > responded_on""")
+        FROM {state} WHERE acknowledged_on > responded_on""")
     cur.execute(
-        "CREATE OR REPLACE TEMP TABLE new_findings AS SELECT * EXCLUDE (sort_field) FROM ("
+        f"CREATE OR REPLACE TEMP TABLE {staging.findings} AS "
+        "SELECT * EXCLUDE (sort_field) FROM ("
         + " UNION ALL ".join(parts)
         + ") f(reference, kind, field, value, message, sort_field)"
     )
     for column in _RULES:
         cur.unregister(f"bad_{column}")
     cur.unregister("nir_outside_masks")
-    cur.execute("DROP TABLE nir_outside")
-    cur.execute(f"DROP {relation} finding_state")
-    row = cur.execute("SELECT count(*) FROM new_findings").fetchall()
+    cur.execute(f"DROP TABLE {staging.nir_outside}")
+    cur.execute(f"DROP {relation} {state}")
+    row = cur.execute(f"SELECT count(*) FROM {staging.findings}").fetchall()
     return int(row[0][0])
 
 
-def store_findings(cur: Cursor, extra: pd.DataFrame) -> int:
-    """Replace the findings of the cases in `staged` by `new_findings` plus `extra` (findings the
-    file alone shows, such as an unknown value left empty); returns how many were stored."""
-    count = compute_findings(cur)
-    cur.execute("DELETE FROM findings WHERE reference IN (SELECT reference FROM staged)")
+def store_findings(cur: Cursor, staging: Staging, extra: pd.DataFrame) -> int:
+    """Replace the findings of the cases in `staging.staged` by `staging.findings` plus `extra`
+    (findings the file alone shows, such as an unknown value left empty); returns how many were
+    stored."""
+    count = compute_findings(cur, staging)
+    cur.execute(f"DELETE FROM findings WHERE reference IN (SELECT reference FROM {staging.staged})")
     cur.execute(
-        "INSERT INTO findings SELECT reference, kind, field, value, message FROM new_findings"
+        "INSERT INTO findings SELECT reference, kind, field, value, message "
+        f"FROM {staging.findings}"
     )
     extra_count = 0
     if len(extra):
         cur.register("extra_findings", extra)
         inserted = cur.execute(
             "INSERT INTO findings SELECT reference, kind, field, value, message "
-            "FROM extra_findings SEMI JOIN staged USING (reference)"  # not a row set aside
+            f"FROM extra_findings SEMI JOIN {staging.staged} USING (reference)"  # not set aside
         ).fetchall()
         extra_count = int(inserted[0][0])
         cur.unregister("extra_findings")
-    cur.execute("DROP TABLE new_findings")
+    cur.execute(f"DROP TABLE {staging.findings}")
     return count + extra_count
 
 

@@ -98,7 +98,7 @@ def _v4(cur: Cursor) -> None:
 
 
 def _v5(cur: Cursor) -> None:
-    # Rows of an export older than what is stored, not applied (ingest._set_aside_stale).
+    # Rows of an export older than what is stored, not applied (ingest/write.py, _set_aside_stale).
     cur.execute("ALTER TABLE imports ADD COLUMN stale INTEGER DEFAULT 0")
 
 
@@ -158,7 +158,7 @@ def _v7(cur: Cursor) -> None:
 
 def _v8(cur: Cursor) -> None:
     # Whether the files that brought a case track its acknowledgement / its answer: a file with
-    # no such column leaves the step untracked (export-format.md, ingest._write). Cases already
+    # no such column leaves the step untracked (export-format.md, ingest/write.py). Cases already
     # stored came from the canonical format or the form: tracked.
     cur.execute("ALTER TABLE complaints ADD COLUMN ack_tracked BOOLEAN DEFAULT TRUE")
     cur.execute("ALTER TABLE complaints ADD COLUMN answer_tracked BOOLEAN DEFAULT TRUE")

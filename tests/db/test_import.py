@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cpms_metrics.errors import ImportFileError
-from cpms_metrics.ingest import import_file, read_and_prepare, read_export
+from cpms_metrics.ingest import Staging, import_file, read_and_prepare, read_export
 
 HEADER = "reference;received_on;channel;nature;object"
 OK_ROW = "R1;2025-02-03;email;reclamation;adhesion"
@@ -236,12 +236,12 @@ def test_parquet(store, tmp_path):
 
 def test_failure_halfway_leaves_the_database_as_it_was(store, load_text, monkeypatch):
     load_text(f"{HEADER}\n{OK_ROW}\n")
-    import cpms_metrics.ingest as ingest
+    from cpms_metrics.ingest import write
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ingest, "_refresh_findings", broken)
+    monkeypatch.setattr(write, "_refresh_findings", broken)
     with pytest.raises(RuntimeError):
         load_text(f"{HEADER}\nR2;2025-02-04;email;reclamation;adhesion\n")
     assert rows(store)["reference"].tolist() == ["R1"]
@@ -374,6 +374,28 @@ def test_white_space_only_required_cell_is_missing(store, load_text):
     ]
 
 
+def test_staging_names_plain_relations_apart_from_the_stored_ones(store):
+    # The steps' relations are temporary: one named like a stored table would hide it from them.
+    staging = Staging()
+    with store.cursor() as cur:
+        stored = {
+            r[0]
+            for r in cur.execute(
+                """SELECT table_name FROM duckdb_tables()
+                   UNION SELECT view_name FROM duckdb_views() WHERE NOT internal
+                   UNION SELECT function_name FROM duckdb_functions()
+                         WHERE function_type = 'table_macro' AND NOT internal"""
+            ).fetchall()
+        }
+    assert {"complaints", "findings", "case_status"} <= stored
+    assert not stored & set(staging.relations())
+    assert staging.value_map("channel") == "map_channel"
+    with pytest.raises(ValueError, match="identifier"):
+        Staging(staged="staged; DROP TABLE complaints")
+    with pytest.raises(ValueError, match="identifier"):
+        staging.amount_map("amount DESC")
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_empty_lines_are_counted_without_leaving_duckdb(store, load_text, tmp_path, newline):
     text = (
@@ -390,10 +412,11 @@ def test_empty_lines_are_counted_without_leaving_duckdb(store, load_text, tmp_pa
     path = tmp_path / "blank.csv"
     path.write_bytes(text.encode())
     raw = read_export(path)
+    staging = Staging()
     with duckdb.connect() as con:
-        raw.materialise(con)
+        raw.materialise(con, staging)
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert {"raw_csv", "blank_offsets"} <= tables and "raw_rows" not in tables
+    assert {staging.raw_csv, staging.blank_offsets} <= tables and staging.raw_rows not in tables
 
     report = load_text(text)
     assert report.added == 1

@@ -15,9 +15,10 @@ import duckdb
 import pytest
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from cpms_metrics import ingest
 from cpms_metrics.errors import ImportFileError
 from cpms_metrics.ingest import import_file, read_and_prepare
+from cpms_metrics.ingest import prepared as prepare_step
+from cpms_metrics.ingest import workbook as workbook_reader
 from cpms_metrics.sample import write_sample
 from cpms_metrics.settings import Settings
 from cpms_metrics.store import Store, open_store
@@ -184,13 +185,13 @@ def test_preview_spills_into_a_folder_of_its_own(tmp_path, temp_folder, monkeypa
     # An in-memory DuckDB spills into `.tmp/` of the working folder by default, and leaves it.
     monkeypatch.chdir(tmp_path)
     seen: list[str] = []
-    original = ingest._prepare
+    original = prepare_step._prepare
 
     def spy(con, *args):
         seen.append(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
         return original(con, *args)
 
-    monkeypatch.setattr(ingest, "_prepare", spy)
+    monkeypatch.setattr(prepare_step, "_prepare", spy)
     path = tmp_path / "export.csv"
     path.write_text(";".join(HEADER) + "\n" + ";".join(ROW) + "\n", encoding="utf-8")
     read_and_prepare(path, import_day=DAY, objects=OBJECTS)
@@ -281,8 +282,8 @@ def parsed_rows(monkeypatch) -> list[int]:
 def test_workbook_expanding_beyond_the_limit_is_refused(store, tmp_path, monkeypatch):
     # The limit is 250 MB; 20 MB here keeps the test fast. 30 MB of white space between two
     # rows weigh 30 kB compressed: openpyxl would have parsed all of it.
-    assert ingest.XLSX_EXPANDED_LIMIT == 250_000_000
-    monkeypatch.setattr(ingest, "XLSX_EXPANDED_LIMIT", 20_000_000)
+    assert workbook_reader.XLSX_EXPANDED_LIMIT == 250_000_000
+    monkeypatch.setattr(workbook_reader, "XLSX_EXPANDED_LIMIT", 20_000_000)
     padding = (b" " * 1_000_000 for _ in range(30))
     path = workbook(tmp_path / "bomb.xlsx", [text_row(1, HEADER), *padding, text_row(2, ROW)])
     assert path.stat().st_size < 100_000
@@ -299,7 +300,7 @@ def test_workbook_is_read_up_to_its_last_value(store, tmp_path, parsed_rows):
     report = run_import(store, path)
     assert (report.rows_read, report.added) == (1, 1)
     assert parsed_rows[0] <= 5  # the header, the row, the one after it
-    assert ingest._last_value_row(path, "xl/worksheets/sheet1.xml") == 2
+    assert workbook_reader._last_value_row(path, "xl/worksheets/sheet1.xml") == 2
 
 
 def test_workbook_values_after_empty_rows_are_all_read(store, tmp_path):
@@ -310,6 +311,6 @@ def test_workbook_values_after_empty_rows_are_all_read(store, tmp_path):
     # a cell without its reference: the whole sheet is read, rows counted as they come
     rows = [text_row(1, HEADER, refs=False), text_row(2, ROW, refs=False)]
     path = workbook(tmp_path / "norefs.xlsx", rows)
-    assert ingest._last_value_row(path, "xl/worksheets/sheet1.xml") is None
+    assert workbook_reader._last_value_row(path, "xl/worksheets/sheet1.xml") is None
     prepared = read_and_prepare(path, import_day=DAY, objects=OBJECTS)
     assert (prepared.rows_read, prepared.rejected_rows) == (1, 0)
