@@ -5,7 +5,6 @@ import streamlit as st
 
 from cpms_metrics.charts import rate_chart, volume_chart
 from cpms_metrics.definitions import OVERVIEW_HEADLINES, REPEAT_HELP, REPEAT_LABEL, VIEWS
-from cpms_metrics.dysfunctions import count_repeat_complainants
 from ui import data
 from ui.empty_period import empty_period
 from ui.format import count_noun, format_count, format_date, period_label
@@ -56,7 +55,7 @@ if who.can("worklist"):
     )
 
 # ACPR 2024-R-02: members who complain again and again (a count; the list is the quality team's).
-repeat = count_repeat_complainants(data.store(), as_of=filters.as_of)
+repeat = data.read("repeat_count", as_of=filters.as_of)
 repeat_text = (
     f"**{REPEAT_LABEL}** : {count_noun(repeat, 'adhérent')} avec au moins deux réclamations en "
     "12 mois"

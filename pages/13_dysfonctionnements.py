@@ -21,7 +21,6 @@ from cpms_metrics.definitions import (
 )
 from cpms_metrics.errors import CpmsError, ValidationError
 from cpms_metrics.fields import OUTCOMES, cause_vocabulary, label, object_vocabulary
-from cpms_metrics.queries import summarise
 from ui import clock, data
 from ui.format import format_count, format_date, format_decimal, format_rate, md
 from ui.page import page_setup
@@ -59,11 +58,9 @@ for column, figure in zip(st.columns(len(OUTCOME_FIGURES)), OUTCOME_FIGURES, str
         else:
             count_card(figure.label, value, help=figure.definition)
 
-scope = filters.scope()
-
 
 def _outcome_table(by: str, names: Any) -> pd.DataFrame:
-    frame = summarise(store, scope, by)
+    frame = data.summary(filters, by)
     answered = sum(frame[f"outcome_{k}"] for k in (*OUTCOMES, "not_recorded"))
     frame = frame[answered > 0]
     return pd.DataFrame(
@@ -105,7 +102,7 @@ def _d(value: Any) -> Any:
 
 
 st.subheader("Registre des dysfonctionnements")
-register = dys.list_dysfunctions(store)
+register = data.read("dysfunctions")
 if register.empty:
     no_data("Aucun dysfonctionnement enregistré.")
 else:
@@ -319,7 +316,7 @@ if not register.empty:
 
 # --- Repeat complainants --------------------------------------------------------------------------
 st.subheader(REPEAT_LABEL, help=REPEAT_HELP)
-repeat = dys.repeat_complainants(store, as_of=filters.as_of)
+repeat = data.read("repeat_list", as_of=filters.as_of)
 count_card(REPEAT_LABEL, len(repeat), help=REPEAT_HELP)
 if who.may_see_case_lists and not repeat.empty:
     _show(

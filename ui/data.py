@@ -17,7 +17,17 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from cpms_metrics import CpmsError, Store, access, cases, demo, open_store, queries, worklist
+from cpms_metrics import (
+    CpmsError,
+    Store,
+    access,
+    cases,
+    demo,
+    open_store,
+    queries,
+    worklist,
+)
+from cpms_metrics import dysfunctions as dys
 from cpms_metrics.access import PersonalData
 from cpms_metrics.casefile import case_deadlines, known_handlers
 from cpms_metrics.drilldown import count_point_cases, point_cases
@@ -96,6 +106,10 @@ _QUERIES: dict[str, Callable[..., Any]] = {
     "by_kind": findings_by_kind,
     "by_month": findings_by_month,
     "finding_cases": finding_cases,
+    # ACPR 2024-R-02: members who complain again and again, the dysfunctions register.
+    "repeat_count": dys.count_repeat_complainants,
+    "repeat_list": dys.repeat_complainants,
+    "dysfunctions": dys.list_dysfunctions,
 }
 
 
