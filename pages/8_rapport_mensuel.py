@@ -118,15 +118,21 @@ def cards(figures: tuple[Figure, ...]) -> None:
             if change is None
             else report.signed(change, "pt" if figure.is_rate else "").replace("−", "-")
         )
+        value = shown(now.value(figure))
+        if figure.is_rate and now.value(figure) is None and now.untracked(figure):
+            value = definitions.UNTRACKED_LABEL  # no file tracks the step: not "—", never 0 %
         column.metric(
-            figure.label, shown(now.value(figure)), delta, border=True,
+            figure.label, value, delta, border=True,
             delta_color="off" if not change else "inverse" if figure.lower_is_better else "normal",
             delta_arrow="auto" if change else "off",
             help=f"{figure.definition} Vue : {VIEWS[figure.view].lower()}. Écart avec "
             f"{before_label} ; {year_label} : {shown(year.value(figure))}.",
         )  # fmt: skip
         if figure.is_rate:
-            column.caption(report.denominator(figure, now.judged(figure) or 0))
+            base = report.denominator(figure, now.judged(figure) or 0)
+            if left_out := now.untracked(figure):
+                base += f", {report.untracked_text(left_out)} (hors du taux)"
+            column.caption(base)
 
 
 this = month_label(month, long=True)

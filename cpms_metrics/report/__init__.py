@@ -22,10 +22,11 @@ from .gather import (
     build_report,
     judged,
     month_choices,
+    untracked,
 )
 from .pdf import pdf_bytes
 from .tables import TextTable, detail_tables, headline_table
-from .wording import denominator, rate_text, signed
+from .wording import denominator, rate_text, signed, untracked_text
 from .xlsx import RATE_FORMAT, xlsx_bytes
 
 __all__ = [
@@ -53,6 +54,8 @@ __all__ = [
     "render_png",
     "report_figures",
     "signed",
+    "untracked",
+    "untracked_text",
     "write_report",
     "xlsx_bytes",
 ]

@@ -47,6 +47,17 @@ def judged(figure: Figure, figures: Mapping[str, Any]) -> int | None:
     return int(figures["complaints"])
 
 
+def untracked(figure: Figure, figures: Mapping[str, Any]) -> int:
+    """How many complaints a compliance rate leaves out because no imported file tracks its step
+    (export-format.md): in no status and in no rate; 0 for any other figure."""
+    if not figure.is_rate or figure.keys[-1] != "compliance_rate":
+        return 0
+    block: Any = figures
+    for key in figure.keys[:-1]:
+        block = block[key]
+    return int(block.get("untracked", 0))
+
+
 @dataclass(frozen=True)
 class MonthFigures:
     """`kpis` for one month (its cohort, its due dates, the backlog as of `as_of`)."""
@@ -62,13 +73,18 @@ class MonthFigures:
     def judged(self, figure: Figure) -> int | None:
         return judged(figure, self.kpis)
 
+    def untracked(self, figure: Figure) -> int:
+        return untracked(figure, self.kpis)
+
 
 @dataclass(frozen=True)
 class Rate:
-    """A rate and how many cases it judges: no rate (None) when there is nothing to judge."""
+    """A rate, how many cases it judges and how many it leaves out as not tracked: no rate (None)
+    when there is nothing to judge."""
 
     value: float | None
     judged: int
+    untracked: int = 0
 
 
 @dataclass(frozen=True)
@@ -191,11 +207,14 @@ def _number(value: Any) -> float | None:
 def _rate(row: Mapping[Any, Any], prefix: str) -> Rate:
     """The compliance rate of a `summarise` row, with its judged cases."""
     count = sum(int(row[f"{prefix}_{status}"]) for status in ("on_time", "late", "overdue"))
-    return Rate(_number(row[f"{prefix}_compliance_rate"]), count)
+    return Rate(
+        _number(row[f"{prefix}_compliance_rate"]), count, int(row.get(f"{prefix}_untracked", 0))
+    )
 
 
 def _due_rate(block: Mapping[str, Any]) -> Rate:
-    return Rate(block["compliance_rate"], block["on_time"] + block["late"] + block["overdue"])
+    judged = block["on_time"] + block["late"] + block["overdue"]
+    return Rate(block["compliance_rate"], judged, int(block.get("untracked", 0)))
 
 
 def _month_figures(store: Store, month: str, as_of: date, policy: str) -> MonthFigures:

@@ -8,7 +8,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..definitions import FIGURES, REPORT_HEADLINES, STATUS_LABELS, STEP_LABELS, VIEWS
+from ..definitions import (
+    FIGURES,
+    REPORT_HEADLINES,
+    STATUS_LABELS,
+    STEP_LABELS,
+    UNTRACKED_LABEL,
+    VIEWS,
+)
 from ..formats import (
     DASH,
     NNBSP,
@@ -76,15 +83,32 @@ def _days(value: float | None) -> str:
     return DASH if value is None else f"{format_decimal(value)}{NNBSP}j"
 
 
+def _tracks_all(blocks: Sequence[tuple[str, Mapping[str, Any]]]) -> bool:
+    """Whether every case of these steps comes from files that track them (no "Non suivi")."""
+    return not any(block.get("untracked") for _, block in blocks)
+
+
+def _step_header(blocks: Sequence[tuple[str, Mapping[str, Any]]], days: bool) -> tuple[str, ...]:
+    untracked = () if _tracks_all(blocks) else (UNTRACKED_LABEL,)
+    median = ("Délai médian",) if days else ()
+    statuses = tuple(STATUS_LABELS[s] for s in STATUSES)
+    return ("Étape", *statuses, *untracked, "Taux dans les délais", *median)
+
+
 def _steps(
     blocks: Sequence[tuple[str, Mapping[str, Any]]], days: bool
 ) -> tuple[tuple[str, ...], ...]:
-    """One row per step: its statuses, its rate with the cases judged, its median if asked."""
+    """One row per step: its statuses (and its untracked cases when a file did not track it),
+    its rate with the cases judged, its median if asked."""
     rows = []
+    tracked = _tracks_all(blocks)
     for step, block in blocks:
         judged = sum(int(block[s]) for s in STATUSES[:3])
+        untracked = int(block.get("untracked", 0))
         row = [STEP_LABELS[step], *(format_count(block[s]) for s in STATUSES)]
-        row.append(rate_text(block["compliance_rate"], judged))
+        if not tracked:
+            row.append(format_count(untracked))
+        row.append(rate_text(block["compliance_rate"], judged, untracked=untracked))
         if days:
             row.append(_days(block["median_days"]))
         rows.append(tuple(row))
@@ -110,7 +134,6 @@ def detail_tables(report: MonthlyReport) -> dict[str, TextTable]:
     now = report.current.kpis
     provisional = report.current.provisional
     cohort = view_title("cohort", report, provisional)
-    statuses = tuple(STATUS_LABELS[s] for s in STATUSES)
     escalated = sum(n for _, n in report.mediators)
     mediators = [
         (name, format_count(n), format_rate(n / escalated)) for name, n in report.mediators
@@ -123,21 +146,21 @@ def detail_tables(report: MonthlyReport) -> dict[str, TextTable]:
         overdue.append(("Total", *(format_count(n) for n in totals)))
     on = format_date(report.as_of)
     due_figures = (FIGURES["due_ack_rate"], FIGURES["due_response_rate"])
+    due_steps = [(s, now["due"][s]) for s in ("ack", "response")]
+    cohort_steps = [(s, now[s]) for s in ("ack", "response")]
     return {
         "due": TextTable(
             view_title("due", report),
-            ("Étape", *statuses, "Taux dans les délais"),
-            _steps([(s, now["due"][s]) for s in ("ack", "response")], days=False),
+            _step_header(due_steps, days=False),
+            _steps(due_steps, days=False),
             note=f"Les accusés de réception et les réponses dont l'échéance tombe en {this}, "
             f"jugés au {on}. {FIGURES['due_referrals'].label} : "
             f"{format_count(now['due']['referrals'])}.",
         ),
         "steps": TextTable(
             f"{cohort} : délais",
-            ("Étape", *statuses, "Taux dans les délais", "Délai médian"),
-            _steps([(s, now[s]) for s in ("ack", "response")], days=True)
-            if report.has_complaints
-            else (),
+            _step_header(cohort_steps, days=True),
+            _steps(cohort_steps, days=True) if report.has_complaints else (),
             nothing,
         ),
         "objects": _breakdown(f"{cohort} : par objet", "Objet", report.by_object, nothing),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..definitions import FIGURES, STATUS_LABELS, Figure, change
+from ..definitions import FIGURES, STATUS_LABELS, UNTRACKED_LABEL, Figure, change
 from ..formats import DASH, NNBSP, format_count, format_date, format_decimal, format_rate
 from ..formats import month_label as month_label
 from ..queries import STATUSES
@@ -36,24 +36,38 @@ def denominator(figure: Figure, count: int) -> str:
     return plural(count, "réclamation", "réclamations") if count else "aucune réclamation"
 
 
-def rate_text(value: float | None, judged: int, figure: Figure | None = None) -> str:
-    """`93,1 % (54 jugés)`; `—` when there is nothing to judge, so 2 of 2 never reads alone."""
+def untracked_text(count: int) -> str:
+    """`12 non suivis`: the cases a rate leaves out, no imported file tracking their step."""
+    return plural(count, "non suivi", "non suivis")
+
+
+def rate_text(
+    value: float | None, judged: int, figure: Figure | None = None, untracked: int = 0
+) -> str:
+    """`93,1 % (54 jugés)`, `93,1 % (54 jugés, 12 non suivis)`; `—` when there is nothing to
+    judge, so 2 of 2 never reads alone; `Non suivi (12 dossiers)` when every case it would judge
+    comes from files that do not track the step (never 0 %)."""
     if value is None:
+        if untracked and not judged:
+            return f"{UNTRACKED_LABEL} ({plural(untracked, 'dossier', 'dossiers')})"
         return DASH
     over = denominator(figure, judged) if figure else plural(judged, "jugé", "jugés")
+    if untracked:
+        over += f", {untracked_text(untracked)}"
     return f"{format_rate(value)} ({over})"
 
 
 def rate_of(rate: Rate, figure: Figure | None = None) -> str:
-    return rate_text(rate.value, rate.judged, figure)
+    return rate_text(rate.value, rate.judged, figure, rate.untracked)
 
 
 def shown(figure: Figure, figures: MonthFigures) -> str:
-    """A headline's value for a month as it reads: a rate with its judged cases, or a count."""
+    """A headline's value for a month as it reads: a rate with its judged cases (and those it
+    leaves out as not tracked), or a count."""
     value = figures.value(figure)
     if not figure.is_rate:
         return format_count(value)
-    return rate_text(value, figures.judged(figure) or 0, figure)
+    return rate_text(value, figures.judged(figure) or 0, figure, figures.untracked(figure))
 
 
 def shown_change(figure: Figure, now: MonthFigures, then: MonthFigures) -> str:
@@ -97,6 +111,8 @@ def _statuses(block: Mapping[str, Any]) -> str:
     text = f"{plural(judged, 'jugé', 'jugés')} : {', '.join(parts)}"
     if block["pending"]:
         text += f" ; {format_count(block['pending'])} {STATUS_LABELS['pending'].lower()}"
+    if block.get("untracked"):
+        text += f" ; {untracked_text(block['untracked'])}, hors du taux"
     return text
 
 
@@ -114,6 +130,12 @@ def _due_sentence(key: str, report: MonthlyReport) -> str:
     this = month_label(report.month, long=True)
     block = now.kpis["due"][step]
     if not any(block[s] for s in STATUSES):
+        if block.get("untracked"):
+            return (
+                f"{subject} en {this} : {UNTRACKED_LABEL.lower()}s "
+                f"({plural(block['untracked'], 'dossier', 'dossiers')} dont aucun fichier "
+                "importé ne donne cette étape) : pas de taux."
+            )
         return f"{nothing} en {this}."
     rate = block["compliance_rate"]
     head = (

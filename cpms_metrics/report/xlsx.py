@@ -18,6 +18,7 @@ from ..definitions import (
     REPORT_HEADLINES,
     STATUS_LABELS,
     STEP_LABELS,
+    UNTRACKED_LABEL,
     VIEW_HELP,
     VIEWS,
     change,
@@ -97,8 +98,21 @@ def _rated(first: str, figures: Sequence[Any]) -> list[Column]:
     return columns
 
 
-def _rates(*rates: Rate) -> list[Any]:
-    return [v for r in rates for v in (r.judged if r.value is not None else None, r.value)]
+def _rate_cell(rate: Rate, charted: bool) -> Any:
+    """A rate's cell: empty with nothing to judge; "Non suivi" when every case it would judge
+    comes from files that do not track the step, except in a charted column (a chart would draw
+    the text as 0 %)."""
+    if rate.value is None and rate.untracked and not rate.judged and not charted:
+        return UNTRACKED_LABEL
+    return rate.value
+
+
+def _rates(*rates: Rate, charted: bool = False) -> list[Any]:
+    return [
+        v
+        for r in rates
+        for v in (r.judged if r.value is not None else None, _rate_cell(r, charted))
+    ]
 
 
 def _breakdown_rows(rows: Sequence[Breakdown], empty: str) -> list[list[Any]]:
@@ -111,7 +125,8 @@ def _steps(blocks: dict[str, Any], extra: Sequence[str]) -> list[list[Any]]:
     for step in ("ack", "response"):
         block = blocks[step]
         judged = sum(block[s] for s in STATUSES[:3])
-        rows.append([STEP_LABELS[step], *(block[s] for s in STATUSES), judged,
+        rows.append([STEP_LABELS[step], *(block[s] for s in STATUSES),
+                     int(block.get("untracked", 0)), judged,
                      block["compliance_rate"], *(block[k] for k in extra)])  # fmt: skip
     return rows
 
@@ -119,7 +134,8 @@ def _steps(blocks: dict[str, Any], extra: Sequence[str]) -> list[list[Any]]:
 def _status_columns(extra: Sequence[Column] = ()) -> list[Column]:
     return [
         ("Étape", 22, "text"), *((STATUS_LABELS[s], 12, "count") for s in STATUSES),
-        ("Dossiers jugés", 11, "count"), ("Taux dans les délais", 13, "rate"), *extra,
+        (UNTRACKED_LABEL, 11, "count"), ("Dossiers jugés", 11, "count"),
+        ("Taux dans les délais", 13, "rate"), *extra,
     ]  # fmt: skip
 
 
@@ -151,9 +167,13 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
         values = [f.value(h) for f in (now, before, year)]
         counts = [f.judged(h) if v is not None else None for f, v in zip(
             (now, before, year), values, strict=True)]  # fmt: skip
+        shown_values = [
+            UNTRACKED_LABEL if v is None and f.untracked(h) and not f.judged(h) else v
+            for f, v in zip((now, before, year), values, strict=True)
+        ]
         headlines.append(
-            [h.label, VIEWS[h.view], values[0], counts[0], values[1], counts[1],
-             change(values[0], values[1], h.is_rate), values[2], counts[2],
+            [h.label, VIEWS[h.view], shown_values[0], counts[0], shown_values[1], counts[1],
+             change(values[0], values[1], h.is_rate), shown_values[2], counts[2],
              change(values[0], values[2], h.is_rate), h.definition]
         )  # fmt: skip
     escalated = sum(n for _, n in report.mediators)
@@ -192,14 +212,16 @@ def sheets(report: MonthlyReport) -> list[Sheet]:
             [("Mois", 18, "month"), *((c, w, k) for f in due for c, w, k in (
                 (f"{f.label} : dossiers jugés", 12, "count"), (f.label, 14, "rate"))),
              (FIGURES["due_referrals"].label, 14, "count")],
-            [[_day(parse_month(t.month)), *_rates(t.due_ack, t.due_response), t.referrals]
+            [[_day(parse_month(t.month)), *_rates(t.due_ack, t.due_response, charted=True),
+              t.referrals]
              for t in report.trend],
         ),
         Sheet(
             "Cohortes 12 mois", f"{VIEWS['cohort']}, mois par mois, situation au {on}",
             [("Mois de réception", 18, "month"), *_rated("", COHORT_FIGURES)[1:],
              (FIGURES["escalated"].label, 11, "count"), ("Statut", 12, "text")],
-            [[_day(parse_month(t.month)), t.complaints, *_rates(t.ack, t.response, t.escalation),
+            [[_day(parse_month(t.month)), t.complaints,
+              *_rates(t.ack, t.response, t.escalation, charted=True),
               t.escalated, PROVISIONAL if t.provisional else FINAL] for t in report.trend],
         ),
         Sheet("Par objet", f"{cohort} : par objet", _rated("Objet", COHORT_FIGURES),

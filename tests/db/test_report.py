@@ -179,8 +179,8 @@ def test_the_workbook_holds_the_hand_worked_figures(loaded: Store) -> None:
     assert rows[FIGURES["backlog_response_overdue"].label] == [4, None, 3, None, 1, 0, None, 4]
     due = sheet(content, "Échéances du mois")
     assert due == [
-        ["Accusé de réception", 1, 1, 1, 0, 3, pytest.approx(1 / 3)],
-        ["Réponse", 0, 0, 1, 0, 1, 0],
+        ["Accusé de réception", 1, 1, 1, 0, 0, 3, pytest.approx(1 / 3)],  # 0 untracked
+        ["Réponse", 0, 0, 1, 0, 0, 1, 0],
     ]
     assert view_line(content, "Échéances du mois") == f"{VIEWS['due']} — novembre 2025"
     synthesis = {r[0]: r[1] for r in sheet(content, "Synthèse") if r[0]}
@@ -206,9 +206,9 @@ def test_the_cohort_is_context_marked_provisional(loaded: Store) -> None:
     assert view_line(content, "Par objet") == f"{title} : par objet"
     assert detail_tables(report)["steps"].title == f"{title} : délais"
     steps = sheet(content, "Réclamations du mois")
-    assert [r[:7] for r in steps] == [
-        ["Accusé de réception", 1, 1, 1, 1, 3, pytest.approx(1 / 3)],
-        ["Réponse", 1, 0, 0, 3, 1, 1],
+    assert [r[:8] for r in steps] == [  # statuses, untracked, judged, rate
+        ["Accusé de réception", 1, 1, 1, 1, 0, 3, pytest.approx(1 / 3)],
+        ["Réponse", 1, 0, 0, 3, 0, 1, 1],
     ]
     by_object = sheet(content, "Par objet")
     now = reference(loaded, MONTH, AS_OF)
