@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -132,15 +132,20 @@ def streamlit_server(script: Path, env: dict[str, str], log: Path) -> Iterator[S
 
 # Streamlit draws the app as "notRunning" before its websocket connects and before the script has
 # started: "finished" only counts once the script state has been "running". Attribute changes are
-# recorded as they happen, so a run shorter than a frame is still seen.
+# recorded as they happen, so a run shorter than a frame is still seen; so are the moments the
+# browser saw the run start and end (the server's share of a load, as the browser sees it).
 _WATCH_RUN = """
 window.__benchRan = false;
+window.__benchRun = [null, null];
 new MutationObserver(records => {
+    const now = performance.now();
     for (const record of records) {
-        if (record.oldValue === 'running'
-            || record.target.getAttribute('data-test-script-state') === 'running') {
+        const state = record.target.getAttribute('data-test-script-state');
+        if (record.oldValue === 'running' || state === 'running') {
+            if (!window.__benchRan) window.__benchRun[0] = now;
             window.__benchRan = true;
         }
+        if (window.__benchRan && state === 'notRunning') window.__benchRun[1] = now;
     }
 }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
                       attributeFilter: ['data-test-script-state']});
@@ -148,7 +153,10 @@ new MutationObserver(records => {
 _DRAWN = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app) return false;
-    if (app.getAttribute('data-test-script-state') === 'running') window.__benchRan = true;
+    if (app.getAttribute('data-test-script-state') === 'running' && !window.__benchRan) {
+        window.__benchRan = true;
+        window.__benchRun[0] = performance.now();
+    }
     if (!window.__benchRan
         || app.getAttribute('data-test-connection-state') !== 'CONNECTED'
         || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -164,11 +172,17 @@ _DRAWN = """() => {
 }"""
 # One animation frame, then a task: by then the frame holding the last change has been painted.
 _PAINTED = """() => new Promise(resolve => requestAnimationFrame(
-    () => setTimeout(() => resolve(performance.now()), 0)))"""
+    () => setTimeout(() => resolve([performance.now(), ...window.__benchRun]), 0)))"""
 
 
-async def full_load(page: Any, url: str) -> float:
-    """Seconds from the start of the navigation to `url` until the page is drawn.
+class Load(NamedTuple):
+    seconds: float  # the full load
+    script_seconds: float  # from the run's start to its end, as the browser saw them
+
+
+async def full_load(page: Any, url: str) -> Load:
+    """Seconds from the start of the navigation to `url` until the page is drawn, and the part
+    of it the script's run took as the browser saw it (from "running" to "notRunning").
 
     Drawn means: the script has run (its state went through "running") and finished
     (`[data-testid="stApp"]` "notRunning" with the connection CONNECTED), no skeleton is left
@@ -179,12 +193,12 @@ async def full_load(page: Any, url: str) -> float:
     context prepared by `new_context`. An error element on the page fails the load."""
     await page.goto(url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
     await page.wait_for_function(_DRAWN, polling="raf", timeout=LOAD_TIMEOUT_MS)
-    elapsed_ms = float(await page.evaluate(_PAINTED))
+    painted, run_start, run_end = await page.evaluate(_PAINTED)
     errors = page.locator(ERRORS)
     if await errors.count():
         texts = await errors.all_inner_texts()
         raise RuntimeError(f"{url} affiche une erreur : {texts}")
-    return elapsed_ms / 1000
+    return Load(painted / 1000, ((run_end or painted) - run_start) / 1000)
 
 
 async def new_context(browser: Any) -> Any:
@@ -194,7 +208,7 @@ async def new_context(browser: Any) -> Any:
     return context
 
 
-async def fresh_load(browser: Any, url: str) -> float:
+async def fresh_load(browser: Any, url: str) -> Load:
     """One full load in a context of its own."""
     context = await new_context(browser)
     try:
@@ -213,11 +227,11 @@ def percentile_95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
-async def _visit(page: Any, urls: list[str]) -> list[float]:
+async def _visit(page: Any, urls: list[str]) -> list[Load]:
     return [await full_load(page, url) for url in urls]
 
 
-async def load_test(browser: Any, urls: list[str], users: int) -> list[float]:
+async def load_test(browser: Any, urls: list[str], users: int) -> list[Load]:
     """`users` sessions at once, each its own context opening `urls` one after the other (the
     later pages with that session's HTTP cache); every page's full-load time."""
     contexts = [await new_context(browser) for _ in range(users)]
@@ -227,7 +241,7 @@ async def load_test(browser: Any, urls: list[str], users: int) -> list[float]:
     finally:
         for context in contexts:
             await context.close()
-    return [seconds for times in results for seconds in times]
+    return [load for loads in results for load in loads]
 
 
 async def _measure(
@@ -261,7 +275,7 @@ async def _measure(
             # interleave the pages so that a slow spell of a shared machine hits all alike.
             for _ in range(1 + repeat):
                 for name, url in targets.items():
-                    times[name].append(await fresh_load(browser, url))
+                    times[name].append((await fresh_load(browser, url)).seconds)
             for name, found in times.items():
                 out["pages"][name] = {"first": found[0], "times": found[1:]}
             out["one_line_peak_mb"] = bare.peak_mb()
@@ -269,7 +283,14 @@ async def _measure(
             session = [f"{app.url}/{url_path(page)}{query}" for page in SESSION_PAGES]
             for users in load_users:
                 loads = await load_test(browser, session, users)
-                out["load"].append({"users": users, "times": loads, "peak_mb": app.peak_mb()})
+                out["load"].append(
+                    {
+                        "users": users,
+                        "times": [load.seconds for load in loads],
+                        "script_times": [load.script_seconds for load in loads],
+                        "peak_mb": app.peak_mb(),
+                    }
+                )
             await browser.close()
     return out
 
